@@ -1,0 +1,120 @@
+/**
+ * HyperLogLog with a sparse start (after Heule et al., "HyperLogLog in Practice"): small
+ * sets keep their exact 32-bit hashes, and switch to 2^precision one-byte registers once
+ * that would be smaller. Written here because the registry's JavaScript HyperLogLogs hash
+ * through binary strings and mis-rank registers; this one is small enough to check.
+ * Standard error ≈ 1.04 / sqrt(2^precision): 1.6 % at the default precision 12.
+ */
+export interface HyperLogLogState {
+  /** Exact hashes while the set is small; null once dense. */
+  sparse: Set<number> | null;
+  /** One register per bucket: the highest rank seen; null while sparse. */
+  dense: Uint8Array | null;
+}
+
+export class HyperLogLog {
+  readonly registers: number;
+  private readonly sparseLimit: number;
+  private readonly alpha: number;
+
+  constructor(readonly precision = 12) {
+    if (!Number.isInteger(precision) || precision < 4 || precision > 16) {
+      throw new RangeError(`distinct precision must be an integer from 4 to 16, got ${precision}`);
+    }
+    this.registers = 1 << precision;
+    this.sparseLimit = this.registers >> 4;
+    this.alpha = 0.7213 / (1 + 1.079 / this.registers);
+  }
+
+  create(): HyperLogLogState {
+    return { sparse: new Set(), dense: null };
+  }
+
+  add(state: HyperLogLogState, hash: number): HyperLogLogState {
+    if (state.sparse) {
+      state.sparse.add(hash);
+      if (state.sparse.size > this.sparseLimit) this.densify(state);
+    } else {
+      this.addDense(state.dense!, hash);
+    }
+    return state;
+  }
+
+  merge(a: HyperLogLogState, b: HyperLogLogState): HyperLogLogState {
+    if (b.sparse) {
+      for (const hash of b.sparse) this.add(a, hash);
+      return a;
+    }
+    if (a.sparse) this.densify(a);
+    const target = a.dense!;
+    const source = b.dense!;
+    for (let i = 0; i < target.length; i++) if (source[i] > target[i]) target[i] = source[i];
+    return a;
+  }
+
+  estimate(state: HyperLogLogState): number {
+    if (state.sparse) return state.sparse.size;
+    const registers = state.dense!;
+    const m = this.registers;
+    let harmonic = 0;
+    let zeros = 0;
+    for (let i = 0; i < m; i++) {
+      harmonic += 2 ** -registers[i];
+      if (registers[i] === 0) zeros++;
+    }
+    const raw = (this.alpha * m * m) / harmonic;
+    if (raw <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
+    const TWO_32 = 4294967296;
+    if (raw > TWO_32 / 30) return Math.round(-TWO_32 * Math.log(1 - raw / TWO_32));
+    return Math.round(raw);
+  }
+
+  save(state: HyperLogLogState): { sparse: number[] } | { dense: string } {
+    return state.sparse
+      ? { sparse: [...state.sparse] }
+      : { dense: Buffer.from(state.dense!).toString('base64') };
+  }
+
+  load(data: unknown): HyperLogLogState {
+    const saved = data as { sparse?: number[]; dense?: string };
+    if (saved.sparse) return { sparse: new Set(saved.sparse), dense: null };
+    return { sparse: null, dense: new Uint8Array(Buffer.from(saved.dense ?? '', 'base64')) };
+  }
+
+  private densify(state: HyperLogLogState): void {
+    const dense = new Uint8Array(this.registers);
+    for (const hash of state.sparse!) this.addDense(dense, hash);
+    state.sparse = null;
+    state.dense = dense;
+  }
+
+  private addDense(registers: Uint8Array, hash: number): void {
+    const bucket = hash >>> (32 - this.precision);
+    const rest = (hash << this.precision) >>> 0;
+    // Rank: position of the first 1-bit in the remaining bits (all zero: their count + 1).
+    const rank = rest === 0 ? 33 - this.precision : Math.clz32(rest) + 1;
+    if (rank > registers[bucket]) registers[bucket] = rank;
+  }
+}
+
+/**
+ * A 32-bit hash of any JSON-able value: FNV-1a over its text, then MurmurHash3's
+ * finalizer so that every output bit depends on every input bit.
+ */
+export const hash32 = (value: unknown): number => {
+  const text = typeof value === 'string' ? `s${value}` : `${(typeof value)[0]}${stringify(value)}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+};
+
+const stringify = (value: unknown): string =>
+  typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);

@@ -1,0 +1,33 @@
+export * from './aggregators/index.js';
+export type { Batch, Key, Position, StreamRecord } from './batch.js';
+export { fromRecords, toRecords } from './batch.js';
+export { ERROR_CODES, type ErrorCode, type ErrorDomain, type ErrorInfo, TributaryError } from './errors.js';
+export { compile, Job, type JobSnapshot, type NodeStats, type SourceBatch } from './job/job.js';
+export type { DeadLetter, JobOutput, LateEvent } from './operators/operator.js';
+export type { KeyedProcessFunction, ProcessContext, TimerDomain } from './operators/process.js';
+export {
+  type EventTime,
+  KeyedStream,
+  type NodeOptions,
+  Pipeline,
+  pipeline,
+  type SourceOptions,
+  Stream,
+  WindowedStream,
+  type WindowOptions,
+  WindowOutput,
+} from './plan/builder.js';
+export type { Plan, PlanInput, PlanNode } from './plan/plan.js';
+export { type Clock, systemClock } from './time/clock.js';
+export { type Duration, formatDuration, toMillis } from './time/duration.js';
+export { boundedOutOfOrderness, monotonous, WatermarkStrategy } from './time/watermarks.js';
+export {
+  type HoppingWindows,
+  hopping,
+  type SessionWindows,
+  session,
+  type TumblingWindows,
+  tumbling,
+  type WindowAssigner,
+} from './windows/assigners.js';
+export type { TimeDomain, WindowResult } from './windows/window-result.js';

@@ -1,0 +1,93 @@
+import { type Batch, BatchBuilder, type Key } from '../batch.js';
+import { loadTime, saveTime } from '../state/keyed-state.js';
+import { TimerQueue } from '../state/timer-queue.js';
+import type { TimeDomain } from '../windows/window-result.js';
+import type { Operator, OperatorContext } from './operator.js';
+import { checkKey } from './stateless.js';
+
+interface SavedDedupe {
+  watermark: number | string;
+  seen: [Key, number][];
+}
+
+/**
+ * Drops a record when another with the same key, less than `within` apart in time, has
+ * already passed. Each key remembers the time of the record it let through, until the
+ * watermark shows that no on-time record can fall within `within` of it.
+ *
+ * In event time, a record at or below the watermark is late: what it would be compared
+ * with may already be forgotten, so it goes to the late stream rather than through.
+ */
+export class DedupeOperator implements Operator {
+  private readonly seen = new Map<Key, number>();
+  private readonly expiries = new TimerQueue<Key>();
+  private watermark = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly within: number,
+    private readonly domain: TimeDomain,
+    private readonly selector?: (value: any) => unknown,
+  ) {}
+
+  process(batch: Batch<unknown>, _input: number, ctx: OperatorContext): void {
+    const { values } = batch;
+    const processing = this.domain === 'processing';
+    const now = processing ? ctx.clock.now() : 0;
+    const watermark = processing ? this.watermark : ctx.watermark;
+    const out = BatchBuilder.like<unknown>(batch);
+    let late: BatchBuilder<unknown> | undefined;
+    for (let i = 0; i < values.length; i++) {
+      const time = processing ? now : batch.timestamps[i];
+      let key: Key;
+      try {
+        key = this.selector ? checkKey(this.selector(values[i]), ctx.operator) : batch.keys![i];
+      } catch (error) {
+        ctx.deadLetter(batch, i, error);
+        continue;
+      }
+      if (time <= watermark) {
+        late ??= BatchBuilder.like(batch);
+        late.addFrom(values[i], batch, i);
+        continue;
+      }
+      const kept = this.seen.get(key);
+      if (kept !== undefined && Math.abs(time - kept) < this.within) continue;
+      this.seen.set(key, time);
+      this.expiries.push(time + this.within - 1, key);
+      out.addFrom(values[i], batch, i);
+    }
+    if (out.length > 0) ctx.emit(out.build(batch.split));
+    if (late) ctx.late(late.build(batch.split));
+  }
+
+  onWatermark(watermark: number): void {
+    if (this.domain === 'event') this.expire(watermark);
+  }
+
+  onProcessingTime(now: number): void {
+    if (this.domain === 'processing') this.expire(now - 1);
+  }
+
+  snapshot(): SavedDedupe {
+    return { watermark: saveTime(this.watermark), seen: [...this.seen] };
+  }
+
+  restore(state: unknown): void {
+    const saved = state as SavedDedupe;
+    this.watermark = loadTime(saved.watermark);
+    this.seen.clear();
+    this.expiries.clear();
+    for (const [key, time] of saved.seen) {
+      this.seen.set(key, time);
+      this.expiries.push(time + this.within - 1, key);
+    }
+  }
+
+  private expire(watermark: number): void {
+    this.watermark = Math.max(this.watermark, watermark);
+    for (let due = this.expiries.popDue(watermark); due; due = this.expiries.popDue(watermark)) {
+      // Only forget the key if this expiry belongs to the record it still remembers.
+      if (this.seen.get(due.payload)! + this.within - 1 === due.time) this.seen.delete(due.payload);
+    }
+  }
+}

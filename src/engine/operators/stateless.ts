@@ -1,0 +1,185 @@
+import { type Batch, BatchBuilder, type Key } from '../batch.js';
+import { TributaryError } from '../errors.js';
+import type { Operator, OperatorContext } from './operator.js';
+
+/**
+ * The batch without the records at `dropped` (ascending indices). Used when a few records
+ * of an otherwise passing batch were dead-lettered.
+ */
+const without = <T>(batch: Batch<T>, values: T[], dropped: number[]): Batch<T> => {
+  const out = BatchBuilder.like<T>(batch);
+  let next = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (next < dropped.length && dropped[next] === i) {
+      next++;
+      continue;
+    }
+    out.addFrom(values[i], batch, i);
+  }
+  return out.build(batch.split);
+};
+
+export const mapOperator = (fn: (value: any) => unknown): Operator => ({
+  process(batch, _input, ctx) {
+    const { values } = batch;
+    const n = values.length;
+    const out = new Array(n);
+    let failed: number[] | undefined;
+    for (let i = 0; i < n; i++) {
+      try {
+        out[i] = fn(values[i]);
+      } catch (error) {
+        ctx.deadLetter(batch, i, error);
+        (failed ??= []).push(i);
+      }
+    }
+    ctx.emit(failed ? without(batch, out, failed) : { ...batch, values: out });
+  },
+});
+
+export const filterOperator = (predicate: (value: any) => boolean): Operator => ({
+  process(batch, _input, ctx) {
+    const { values } = batch;
+    const n = values.length;
+    let kept: BatchBuilder<unknown> | undefined;
+    for (let i = 0; i < n; i++) {
+      let keep: boolean;
+      try {
+        keep = predicate(values[i]);
+      } catch (error) {
+        ctx.deadLetter(batch, i, error);
+        keep = false;
+      }
+      if (kept) {
+        if (keep) kept.addFrom(values[i], batch, i);
+      } else if (!keep) {
+        // First record dropped: copy the ones kept so far, then continue record by record.
+        kept = BatchBuilder.like(batch);
+        for (let j = 0; j < i; j++) kept.addFrom(values[j], batch, j);
+      }
+    }
+    ctx.emit(kept ? kept.build(batch.split) : batch);
+  },
+});
+
+export const flatMapOperator = (fn: (value: any) => Iterable<unknown>): Operator => ({
+  process(batch, _input, ctx) {
+    const { values } = batch;
+    const out = BatchBuilder.like<unknown>(batch);
+    for (let i = 0; i < values.length; i++) {
+      let produced: Iterable<unknown>;
+      try {
+        produced = fn(values[i]);
+        // Materialize first, so a generator that throws halfway emits nothing for this record.
+        produced = Array.isArray(produced) ? produced : [...produced];
+      } catch (error) {
+        ctx.deadLetter(batch, i, error);
+        continue;
+      }
+      for (const value of produced) out.addFrom(value, batch, i);
+    }
+    ctx.emit(out.build(batch.split));
+  },
+});
+
+/**
+ * Rejects records for which `check` returns a reason (a string) or throws; `undefined`,
+ * `true` or `null` mean valid.
+ */
+export const validateOperator = (check: (value: any) => string | boolean | null | undefined): Operator => ({
+  process(batch, _input, ctx) {
+    const { values } = batch;
+    let failed: number[] | undefined;
+    for (let i = 0; i < values.length; i++) {
+      let reason: string | undefined;
+      try {
+        const verdict = check(values[i]);
+        if (typeof verdict === 'string') reason = verdict;
+        else if (verdict === false) reason = 'the record failed validation';
+      } catch (error) {
+        ctx.deadLetter(batch, i, error);
+        (failed ??= []).push(i);
+        continue;
+      }
+      if (reason !== undefined) {
+        ctx.deadLetter(batch, i, new TributaryError('TRB_BAD_RECORD', `${ctx.operator}: ${reason}`));
+        (failed ??= []).push(i);
+      }
+    }
+    ctx.emit(failed ? without(batch, values, failed) : batch);
+  },
+});
+
+/** Keys must be primitives that compare by value; anything else would split or merge state wrongly. */
+export const checkKey = (key: unknown, operator: string): Key => {
+  const type = typeof key;
+  if (type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(key)))
+    return key as Key;
+  const shown = type === 'number' ? String(key) : key === null ? 'null' : type;
+  throw new TributaryError(
+    'TRB_BAD_RECORD',
+    `${operator}: the key is ${shown}; a key must be a string, a finite number or a boolean (return e.g. String(...) for a composite key)`,
+  );
+};
+
+export const keyByOperator = (selector: (value: any) => unknown): Operator => ({
+  process(batch, _input, ctx: OperatorContext) {
+    const { values } = batch;
+    const n = values.length;
+    const keys: Key[] = new Array(n);
+    let failed: number[] | undefined;
+    for (let i = 0; i < n; i++) {
+      try {
+        keys[i] = checkKey(selector(values[i]), ctx.operator);
+      } catch (error) {
+        ctx.deadLetter(batch, i, error);
+        (failed ??= []).push(i);
+      }
+    }
+    const keyed = { ...batch, keys };
+    ctx.emit(failed ? without(keyed, values, failed) : keyed);
+  },
+});
+
+/** Merges streams: batches pass through as they come; the executor holds the watermark at the slowest input. */
+export const unionOperator = (): Operator => ({
+  process(batch, _input, ctx) {
+    ctx.emit(batch);
+  },
+});
+
+/** Sends each record to the port of the first predicate it satisfies; the last port takes the rest. */
+export const branchOperator = (predicates: readonly ((value: any) => boolean)[]): Operator => ({
+  process(batch, _input, ctx) {
+    const { values } = batch;
+    const ports = predicates.length + 1;
+    const outs: BatchBuilder<unknown>[] = [];
+    for (let p = 0; p < ports; p++) outs.push(BatchBuilder.like(batch));
+    for (let i = 0; i < values.length; i++) {
+      let port = predicates.length;
+      try {
+        for (let p = 0; p < predicates.length; p++) {
+          if (predicates[p](values[i])) {
+            port = p;
+            break;
+          }
+        }
+      } catch (error) {
+        ctx.deadLetter(batch, i, error);
+        continue;
+      }
+      outs[port].addFrom(values[i], batch, i);
+    }
+    for (let p = 0; p < ports; p++) if (outs[p].length > 0) ctx.emit(outs[p].build(batch.split), p);
+  },
+});
+
+/** Hands batches to the job's output under the sink's name. */
+export const sinkOperator = (
+  name: string,
+  deliver: (name: string, batch: Batch<unknown>) => void,
+): Operator => ({
+  process(batch) {
+    deliver(name, batch);
+  },
+});

@@ -1,0 +1,205 @@
+import type { Aggregator } from '../aggregators/aggregator.js';
+import { type Batch, BatchBuilder, type Key } from '../batch.js';
+import type { Operator, OperatorContext } from '../operators/operator.js';
+import { loadEntries, loadTime, type SavedEntries, saveEntries, saveTime } from '../state/keyed-state.js';
+import { alignedStart, type HoppingWindows, type TumblingWindows } from './assigners.js';
+import { type TimeDomain, windowResult } from './window-result.js';
+
+type Accumulators = Map<Key, unknown>;
+
+interface SavedFixedWindows {
+  firedUpTo: number | string;
+  /** `[start, [[key, accumulator], …]]` for every window still held. */
+  windows: [number, SavedEntries<unknown>][];
+}
+
+/**
+ * Tumbling and hopping windows over a keyed stream.
+ *
+ * Windows live in a map from window start to per-key accumulators, with the starts kept
+ * sorted, so firing walks only the windows that closed. A window `[start, end)` fires
+ * when the watermark reaches `end - 1` and is kept until `end - 1 + lateness`: a record
+ * for it in between updates the result, which is emitted again at the end of the batch.
+ * A record whose every window is past that point goes to the late stream.
+ *
+ * In the processing-time domain records are assigned by the clock and windows fire as it
+ * passes their end; nothing is late.
+ */
+export class FixedWindowOperator implements Operator {
+  private readonly size: number;
+  private readonly slide: number;
+  private readonly offset: number;
+  private readonly windows = new Map<number, Accumulators>();
+  /** Window starts held in state, ascending. */
+  private starts: number[] = [];
+  /** Watermark up to which windows have fired. */
+  private firedUpTo = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    assigner: TumblingWindows | HoppingWindows,
+    private readonly aggregator: Aggregator<unknown, unknown, Record<string, unknown>>,
+    private readonly lateness: number,
+    private readonly domain: TimeDomain,
+  ) {
+    this.size = assigner.size;
+    this.slide = assigner.kind === 'hopping' ? assigner.slide : assigner.size;
+    this.offset = assigner.offset;
+  }
+
+  process(batch: Batch<unknown>, _input: number, ctx: OperatorContext): void {
+    const { values, keys } = batch;
+    const timestamps = this.domain === 'processing' ? values.map(() => ctx.clock.now()) : batch.timestamps;
+    const watermark = this.domain === 'processing' ? this.firedUpTo : ctx.watermark;
+    const { aggregator, size, slide, offset, lateness } = this;
+    const input = aggregator.input;
+    let late: BatchBuilder<unknown> | undefined;
+    let updated: Map<number, Set<Key>> | undefined;
+    // Consecutive records usually share a window: remember the last one looked up.
+    let lastStart = Number.NaN;
+    let lastAccumulators: Accumulators | undefined;
+
+    for (let i = 0; i < values.length; i++) {
+      const timestamp = timestamps[i];
+      const key = keys![i];
+      let x: unknown;
+      try {
+        x = input ? input(values[i]) : values[i];
+      } catch (error) {
+        ctx.deadLetter(batch, i, error);
+        continue;
+      }
+      let accepted = false;
+      let failed = false;
+      const newest = alignedStart(timestamp, slide, offset);
+      for (let start = newest; start > timestamp - size; start -= slide) {
+        const lastTimestamp = start + size - 1;
+        if (lastTimestamp + lateness <= watermark) continue; // this window is closed for good
+        let accumulators = start === lastStart ? lastAccumulators : this.windows.get(start);
+        if (accumulators === undefined) {
+          accumulators = new Map();
+          this.windows.set(start, accumulators);
+          this.insertStart(start);
+        }
+        lastStart = start;
+        lastAccumulators = accumulators;
+        let acc = accumulators.get(key);
+        if (acc === undefined) acc = aggregator.init();
+        try {
+          accumulators.set(key, aggregator.add(acc, x, timestamp));
+        } catch (error) {
+          ctx.deadLetter(batch, i, error);
+          failed = true;
+          break;
+        }
+        accepted = true;
+        if (lastTimestamp <= watermark) {
+          // Already fired, still within allowed lateness: emit the updated result.
+          updated ??= new Map();
+          let updatedKeys = updated.get(start);
+          if (!updatedKeys) updated.set(start, (updatedKeys = new Set()));
+          updatedKeys.add(key);
+        }
+      }
+      if (!accepted && !failed) {
+        // Every window of the record has closed for good.
+        late ??= BatchBuilder.like(batch);
+        late.addFrom(values[i], batch, i);
+      }
+    }
+    if (updated) this.emitUpdates(updated, ctx);
+    if (late) ctx.late(late.build(batch.split));
+  }
+
+  onWatermark(watermark: number, ctx: OperatorContext): void {
+    if (this.domain === 'event') this.advance(watermark, ctx);
+  }
+
+  onProcessingTime(now: number, ctx: OperatorContext): void {
+    // A processing-time window [start, end) is complete once the clock reaches end.
+    if (this.domain === 'processing') this.advance(now - 1, ctx);
+  }
+
+  snapshot(): SavedFixedWindows {
+    const save = this.aggregator.save ?? ((acc: unknown) => acc);
+    return {
+      firedUpTo: saveTime(this.firedUpTo),
+      windows: this.starts.map((start) => [start, saveEntries(this.windows.get(start)!, save)]),
+    };
+  }
+
+  restore(state: unknown): void {
+    const saved = state as SavedFixedWindows;
+    const load = this.aggregator.load ?? ((data: unknown) => data);
+    this.windows.clear();
+    this.starts = [];
+    this.firedUpTo = loadTime(saved.firedUpTo);
+    for (const [start, entries] of saved.windows) {
+      this.windows.set(start, loadEntries(entries, load));
+      this.starts.push(start);
+    }
+  }
+
+  private advance(watermark: number, ctx: OperatorContext): void {
+    if (watermark <= this.firedUpTo) return;
+    const previous = this.firedUpTo;
+    this.firedUpTo = watermark;
+    let results: BatchBuilder<unknown> | undefined;
+    let purge = 0;
+    for (let n = 0; n < this.starts.length; n++) {
+      const start = this.starts[n];
+      const lastTimestamp = start + this.size - 1;
+      if (lastTimestamp > watermark) break;
+      const accumulators = this.windows.get(start)!;
+      if (lastTimestamp > previous) {
+        results ??= new BatchBuilder(true, false);
+        for (const [key, acc] of accumulators) {
+          results.add(
+            windowResult(key, start, start + this.size, this.aggregator.result(acc)),
+            lastTimestamp,
+            key,
+          );
+        }
+      }
+      if (lastTimestamp + this.lateness <= watermark) {
+        this.windows.delete(start);
+        purge = n + 1;
+      }
+    }
+    // Windows close in start order, so the purged ones are a prefix of `starts`.
+    if (purge > 0) this.starts = this.starts.slice(purge);
+    if (results) ctx.emit(results.build());
+  }
+
+  private emitUpdates(updated: Map<number, Set<Key>>, ctx: OperatorContext): void {
+    const results = new BatchBuilder<unknown>(true, false);
+    for (const [start, keys] of updated) {
+      const accumulators = this.windows.get(start)!;
+      for (const key of keys) {
+        const result = windowResult(
+          key,
+          start,
+          start + this.size,
+          this.aggregator.result(accumulators.get(key)),
+        );
+        results.add(result, start + this.size - 1, key);
+      }
+    }
+    ctx.emit(results.build());
+  }
+
+  private insertStart(start: number): void {
+    const starts = this.starts;
+    if (starts.length === 0 || starts[starts.length - 1] < start) {
+      starts.push(start);
+      return;
+    }
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    starts.splice(lo, 0, start);
+  }
+}

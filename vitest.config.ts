@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Property tests run many generated cases; give them room on a slow shared machine.
+    testTimeout: 60_000,
+  },
+});
