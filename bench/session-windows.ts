@@ -215,7 +215,7 @@ info(`session-windows: generating ${EVENTS} events over ${KEYS} keys`);
 const events = generate();
 const batches = toBatches(events, (e) => e.ts);
 // One more event, far enough ahead for its watermark to close every session of the data.
-const lastTs = events.reduce((max, e) => (e.ts > max ? e.ts : max), Number.NEGATIVE_INFINITY);
+const lastTs = events.reduce((max, e) => Math.max(max, e.ts), Number.NEGATIVE_INFINITY);
 const flushTs = lastTs + GAP_MS + BOUND_MS + 1;
 batches.push({ values: [{ user: 'flush', ts: flushTs }], timestamps: [flushTs] });
 info(`  ${batches.length} batches of up to ${batches[0].values.length}`);
@@ -246,5 +246,6 @@ report({
   bareEventsPerSec: round(result.bareRate),
   ratio: round(result.engineRate / result.bareRate, 3),
   resultsMatch,
+  // No throughput target: pass only says that both sides produced the same sessions.
   pass: resultsMatch,
 });

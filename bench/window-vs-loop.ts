@@ -91,6 +91,9 @@ const runBare = (batches: InputBatch<Click>[]): Totals => {
   const windows = new Map<number, Map<string, number>>();
   let maxTs = Number.NEGATIVE_INFINITY;
   let watermark = Number.NEGATIVE_INFINITY;
+  // Consecutive events nearly always share a window: keep the current one at hand.
+  let lastStart = Number.NaN;
+  let lastCounts: Map<string, number> | undefined;
   for (let b = 0; b < batches.length; b++) {
     const values = batches[b].values;
     for (let i = 0; i < values.length; i++) {
@@ -102,11 +105,13 @@ const runBare = (batches: InputBatch<Click>[]): Totals => {
         totals.late++;
         continue;
       }
-      let counts = windows.get(start);
+      let counts = start === lastStart ? lastCounts : windows.get(start);
       if (counts === undefined) {
         counts = new Map();
         windows.set(start, counts);
       }
+      lastStart = start;
+      lastCounts = counts;
       counts.set(e.user, (counts.get(e.user) ?? 0) + 1);
     }
     // The watermark moves at the batch boundary and fires the windows it closes.
@@ -119,6 +124,7 @@ const runBare = (batches: InputBatch<Click>[]): Totals => {
       const results: WindowCount[] = [];
       for (const [key, n] of counts) results.push({ key, start, end, count: n });
       windows.delete(start);
+      if (start === lastStart) lastStart = Number.NaN;
       consume(totals, results);
     }
   }
@@ -129,7 +135,7 @@ info(`window-vs-loop: generating ${EVENTS} events over ${KEYS} keys`);
 const events = generate();
 const batches = toBatches(events, (e) => e.ts);
 // One more event, far enough ahead for its watermark to fire every window of the data.
-const lastTs = events.reduce((max, e) => (e.ts > max ? e.ts : max), Number.NEGATIVE_INFINITY);
+const lastTs = events.reduce((max, e) => Math.max(max, e.ts), Number.NEGATIVE_INFINITY);
 const flushTs = lastTs + WINDOW_MS + BOUND_MS + 1;
 batches.push({ values: [{ user: 'flush', ts: flushTs }], timestamps: [flushTs] });
 info(`  ${batches.length} batches of up to ${batches[0].values.length}`);
@@ -160,6 +166,7 @@ report({
   bareEventsPerSec: round(result.bareRate),
   ratio: round(ratio, 3),
   target: TARGET,
+  targetOf: 'ratio',
   resultsMatch,
   pass: resultsMatch && ratio >= TARGET,
 });

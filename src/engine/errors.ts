@@ -33,6 +33,48 @@ export const ERROR_CODES = {
     domain: 'user',
     summary: 'A checkpoint does not match the pipeline it is restored into.',
   },
+  // The result store (src/store).
+  TRB_STORE_UNREACHABLE: {
+    domain: 'external',
+    summary: 'The database of the result store cannot be reached or opened.',
+  },
+  TRB_STORE_FAILED: { domain: 'external', summary: 'The database failed a statement of the result store.' },
+  TRB_STORE_REJECTED: {
+    domain: 'user',
+    summary: 'The database rejected a value written to the result store.',
+  },
+  TRB_STORE_BAD_WRITE: {
+    domain: 'user',
+    summary: 'A result or checkpoint given to the result store is malformed.',
+  },
+  TRB_STORE_BAD_QUERY: { domain: 'user', summary: 'A series query has an invalid option.' },
+  TRB_STORE_BAD_CONFIG: { domain: 'user', summary: 'The result store is configured wrongly.' },
+  TRB_STORE_SCHEMA_VERSION: {
+    domain: 'user',
+    summary: 'The database holds a newer result-store schema than this Tributary knows.',
+  },
+  TRB_STORE_CLOSED: { domain: 'user', summary: 'The result store was used after close().' },
+  // The embedded log (src/connectors/log).
+  TRB_LOG_BAD_TOPIC: {
+    domain: 'user',
+    summary: 'A topic name of the embedded log is empty, too long or has odd characters.',
+  },
+  TRB_LOG_BAD_CONFIG: { domain: 'user', summary: 'The embedded log is configured wrongly.' },
+  TRB_LOG_BAD_RECORD: { domain: 'user', summary: 'A record appended to the embedded log is malformed.' },
+  TRB_LOG_BAD_READ: {
+    domain: 'user',
+    summary: 'A read from the embedded log has an invalid offset or limit.',
+  },
+  TRB_LOG_CLOSED: { domain: 'user', summary: 'The embedded log was used after close().' },
+  TRB_LOG_LOCKED: {
+    domain: 'user',
+    summary: 'The data directory of the embedded log is in use by another log.',
+  },
+  TRB_LOG_CORRUPT: {
+    domain: 'external',
+    summary: 'A stored record of the embedded log failed its checksum.',
+  },
+  TRB_LOG_IO_FAILED: { domain: 'external', summary: 'The disk failed a write or fsync of the embedded log.' },
   TRB_INTERNAL: { domain: 'internal', summary: 'An invariant of the engine was broken: please report it.' },
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 

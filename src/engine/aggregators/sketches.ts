@@ -50,6 +50,8 @@ export const percentiles = <T = number>(
       return acc;
     },
     merge: (a, b) => {
+      // DDSketch.merge leaves out b's negative values unless a is empty: merge them here.
+      if (a.count > 0 && b.count > 0) a.negativeStore.merge(b.negativeStore);
       a.merge(b);
       return a;
     },
@@ -61,7 +63,13 @@ export const percentiles = <T = number>(
       return out;
     },
     save: (acc) => Buffer.from(acc.toProto()).toString('base64'),
-    load: (data) => DDSketch.fromProto(new Uint8Array(Buffer.from(String(data), 'base64'))),
+    load: (data) => {
+      // fromProto rebuilds the mapping from gamma, off in the last bits; copy the bins into a
+      // fresh sketch instead, so that a restored sketch answers exactly as one never saved.
+      const sketch = new DDSketch({ relativeAccuracy });
+      sketch.merge(DDSketch.fromProto(new Uint8Array(Buffer.from(String(data), 'base64'))));
+      return sketch;
+    },
   };
 };
 

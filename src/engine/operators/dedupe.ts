@@ -12,15 +12,16 @@ interface SavedDedupe {
 
 /**
  * Drops a record when another with the same key, less than `within` apart in time, has
- * already passed. Each key remembers the time of the record it let through, until the
- * watermark shows that no on-time record can fall within `within` of it.
+ * already passed. Each key remembers the times of the records it let through (more than
+ * one when records arrive out of order), each until the watermark shows that no on-time
+ * record can fall within `within` of it.
  *
  * In event time, a record at or below the watermark is late: what it would be compared
  * with may already be forgotten, so it goes to the late stream rather than through.
  */
 export class DedupeOperator implements Operator {
-  private readonly seen = new Map<Key, number>();
-  private readonly expiries = new TimerQueue<Key>();
+  private readonly seen = new Map<Key, number[]>();
+  private readonly expiries = new TimerQueue<{ key: Key; time: number }>();
   private watermark = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -51,9 +52,8 @@ export class DedupeOperator implements Operator {
         continue;
       }
       const kept = this.seen.get(key);
-      if (kept !== undefined && Math.abs(time - kept) < this.within) continue;
-      this.seen.set(key, time);
-      this.expiries.push(time + this.within - 1, key);
+      if (kept?.some((passed) => Math.abs(time - passed) < this.within)) continue;
+      this.remember(key, time);
       out.addFrom(values[i], batch, i);
     }
     if (out.length > 0) ctx.emit(out.build(batch.split));
@@ -69,7 +69,9 @@ export class DedupeOperator implements Operator {
   }
 
   snapshot(): SavedDedupe {
-    return { watermark: saveTime(this.watermark), seen: [...this.seen] };
+    const seen: [Key, number][] = [];
+    for (const [key, times] of this.seen) for (const time of times) seen.push([key, time]);
+    return { watermark: saveTime(this.watermark), seen };
   }
 
   restore(state: unknown): void {
@@ -77,17 +79,24 @@ export class DedupeOperator implements Operator {
     this.watermark = loadTime(saved.watermark);
     this.seen.clear();
     this.expiries.clear();
-    for (const [key, time] of saved.seen) {
-      this.seen.set(key, time);
-      this.expiries.push(time + this.within - 1, key);
-    }
+    for (const [key, time] of saved.seen) this.remember(key, time);
+  }
+
+  private remember(key: Key, time: number): void {
+    const times = this.seen.get(key);
+    if (times) times.push(time);
+    else this.seen.set(key, [time]);
+    this.expiries.push(time + this.within - 1, { key, time });
   }
 
   private expire(watermark: number): void {
     this.watermark = Math.max(this.watermark, watermark);
     for (let due = this.expiries.popDue(watermark); due; due = this.expiries.popDue(watermark)) {
-      // Only forget the key if this expiry belongs to the record it still remembers.
-      if (this.seen.get(due.payload)! + this.within - 1 === due.time) this.seen.delete(due.payload);
+      // Each remembered time has one expiry: forget that time, and the key with its last one.
+      const { key, time } = due.payload;
+      const times = this.seen.get(key)!;
+      times.splice(times.indexOf(time), 1);
+      if (times.length === 0) this.seen.delete(key);
     }
   }
 }

@@ -80,6 +80,20 @@ class KeyedTimers {
     return undefined;
   }
 
+  /** Live timers in firing order, so that a restore re-registers them in the same order. */
+  live(): [Key, number][] {
+    const out: [Key, number][] = [];
+    const taken = new Set<string>();
+    for (const { time, payload: key } of this.queue.entries()) {
+      if (!this.registered.get(key)?.has(time)) continue; // cancelled
+      const id = `${typeof key}:${key}:${time}`;
+      if (taken.has(id)) continue; // cancelled and registered again: one timer
+      taken.add(id);
+      out.push([key, time]);
+    }
+    return out;
+  }
+
   clear(): void {
     this.queue.clear();
     this.registered.clear();
@@ -150,8 +164,7 @@ export class ProcessOperator implements Operator {
   snapshot(): SavedProcess {
     const timers: SavedProcess['timers'] = [];
     for (const domain of ['event', 'processing'] as const) {
-      for (const [key, times] of this.timers[domain].registered)
-        for (const time of times) timers.push([domain, key, time]);
+      for (const [key, time] of this.timers[domain].live()) timers.push([domain, key, time]);
     }
     return { state: [...this.state], timers };
   }

@@ -62,8 +62,8 @@ const WORDS: Record<string, string> = {
 /** Turns "1 minute" into `"1m"` for the error message; falls back to an example. */
 const suggest = (text: string): string => {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(text);
-  const unit =
-    match && (WORDS[match[2].toLowerCase()] ?? (UNIT_MS[match[2].toLowerCase()] ? match[2] : undefined));
+  const word = match?.[2].toLowerCase();
+  const unit = word && (WORDS[word] ?? (UNIT_MS[word] ? word : undefined));
   return match && unit ? `"${match[1]}${unit}"` : 'a string like "500ms", "10s", "1m", "1h" or "1d"';
 };
 

@@ -48,7 +48,9 @@ export class FixedWindowOperator implements Operator {
 
   process(batch: Batch<unknown>, _input: number, ctx: OperatorContext): void {
     const { values, keys } = batch;
-    const timestamps = this.domain === 'processing' ? values.map(() => ctx.clock.now()) : batch.timestamps;
+    // Processing time: the whole batch arrives at one instant.
+    const timestamps =
+      this.domain === 'processing' ? new Array(values.length).fill(ctx.clock.now()) : batch.timestamps;
     const watermark = this.domain === 'processing' ? this.firedUpTo : ctx.watermark;
     const { aggregator, size, slide, offset, lateness } = this;
     const input = aggregator.input;

@@ -7,26 +7,36 @@ import type { SessionWindows } from './assigners.js';
 import { type TimeDomain, windowResult } from './window-result.js';
 
 interface Session {
+  readonly key: Key;
   start: number;
   end: number;
   acc: unknown;
   /** Set when the session was merged into another or purged; its timers are then ignored. */
   closed: boolean;
-  /** Time of the session's one live timer; timers at other times are stale. */
+  /** Time of the session's earliest pending timer (NaN: none); timers at other times are stale. */
   timerAt: number;
 }
 
 interface SavedSessions {
   firedUpTo: number | string;
   sessions: [Key, [start: number, end: number, acc: unknown][]][];
+  /**
+   * `[key, start, time]` of every pending timer in firing order: a restore pushes the same
+   * timers in the same order, so that sessions due together fire in the same order.
+   */
+  timers: [Key, number, number][];
 }
 
 /**
  * Session windows over a keyed stream. Each key holds its open sessions sorted by start;
  * a record opens `[t, t + gap)` and merges every session it overlaps, accumulators
- * included. One timer per session, in a heap, fires it when the watermark reaches
- * `end - 1` and purges it at `end - 1 + lateness`, so a watermark costs only the sessions
- * it closes, however many keys are open.
+ * included. Timers in a heap fire a session when the watermark reaches `end - 1` and
+ * purge it at `end - 1 + lateness`, so a watermark costs only the sessions it closes,
+ * however many keys are open.
+ *
+ * Timers are lazy: a session that grows keeps its earlier timer, and when that pops the
+ * session is due again at its new end. Growing a session — the common case, one record
+ * after another — thus costs no heap operation.
  *
  * A record within allowed lateness updates (or merges into) a fired session, and the new
  * result is emitted at the end of the batch. When such a record bridges two sessions that
@@ -36,7 +46,7 @@ interface SavedSessions {
 export class SessionWindowOperator implements Operator {
   private readonly gap: number;
   private readonly sessions = new Map<Key, Session[]>();
-  private readonly timers = new TimerQueue<{ key: Key; session: Session }>();
+  private readonly timers = new TimerQueue<Session>();
   private firedUpTo = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -55,7 +65,7 @@ export class SessionWindowOperator implements Operator {
     const watermark = processing ? this.firedUpTo : ctx.watermark;
     const { aggregator, gap, lateness } = this;
     let late: BatchBuilder<unknown> | undefined;
-    let updated: Map<Session, Key> | undefined;
+    let updated: Set<Session> | undefined;
 
     for (let i = 0; i < values.length; i++) {
       const timestamp = processing ? now : batch.timestamps[i];
@@ -67,32 +77,63 @@ export class SessionWindowOperator implements Operator {
         ctx.deadLetter(batch, i, error);
         continue;
       }
-      const list = this.sessions.get(key);
       const end = timestamp + gap;
-      const overlapping = list ? overlaps(list, timestamp, end) : undefined;
-      if (!overlapping && end - 1 + lateness <= watermark) {
-        late ??= BatchBuilder.like(batch);
-        late.addFrom(values[i], batch, i);
-        continue;
+      const list = this.sessions.get(key);
+      // The run of sessions (sorted, disjoint) that [timestamp, end) overlaps.
+      let from = -1;
+      let to = -1;
+      if (list) {
+        for (let n = 0; n < list.length; n++) {
+          const s = list[n];
+          if (s.start >= end) break;
+          if (s.end > timestamp) {
+            if (from < 0) from = n;
+            to = n;
+          }
+        }
       }
-      let acc: unknown;
+      let session: Session;
       try {
-        acc = aggregator.add(aggregator.init(), x, timestamp);
+        if (from < 0) {
+          if (end - 1 + lateness <= watermark) {
+            late ??= BatchBuilder.like(batch);
+            late.addFrom(values[i], batch, i);
+            continue;
+          }
+          session = {
+            key,
+            start: timestamp,
+            end,
+            acc: aggregator.add(aggregator.init(), x, timestamp),
+            closed: false,
+            timerAt: Number.NaN,
+          };
+          if (list) list.splice(insertionIndex(list, timestamp), 0, session);
+          else this.sessions.set(key, [session]);
+        } else if (from === to) {
+          // The common case: the record extends (or lands in) one session.
+          session = list![from];
+          session.acc = aggregator.add(session.acc, x, timestamp);
+          if (timestamp < session.start) session.start = timestamp;
+          if (end > session.end) session.end = end;
+        } else {
+          session = this.bridge(
+            list!,
+            from,
+            to,
+            aggregator.add(aggregator.init(), x, timestamp),
+            timestamp,
+            end,
+          );
+        }
       } catch (error) {
         ctx.deadLetter(batch, i, error);
         continue;
       }
-      const session = this.merge(key, list, overlapping, {
-        start: timestamp,
-        end,
-        acc,
-        closed: false,
-        timerAt: Number.NaN,
-      });
-      this.schedule(key, session, watermark);
-      if (session.end - 1 <= watermark) (updated ??= new Map()).set(session, key);
+      this.schedule(session, watermark);
+      if (session.end - 1 <= watermark) (updated ??= new Set()).add(session);
     }
-    if (updated) this.emitUpdates(updated, ctx);
+    if (updated) this.emitUpdates(updated, watermark, ctx);
     if (late) ctx.late(late.build(batch.split));
   }
 
@@ -110,7 +151,11 @@ export class SessionWindowOperator implements Operator {
     for (const [key, list] of this.sessions) {
       sessions.push([key, list.map((s) => [s.start, s.end, save(s.acc)])]);
     }
-    return { firedUpTo: saveTime(this.firedUpTo), sessions };
+    const timers: SavedSessions['timers'] = [];
+    for (const { time, payload: session } of this.timers.entries()) {
+      if (!session.closed && time === session.timerAt) timers.push([session.key, session.start, time]);
+    }
+    return { firedUpTo: saveTime(this.firedUpTo), sessions, timers };
   }
 
   restore(state: unknown): void {
@@ -121,6 +166,7 @@ export class SessionWindowOperator implements Operator {
     this.firedUpTo = loadTime(saved.firedUpTo);
     for (const [key, list] of saved.sessions) {
       const sessions = list.map(([start, end, acc]) => ({
+        key,
         start,
         end,
         acc: load(acc),
@@ -128,113 +174,102 @@ export class SessionWindowOperator implements Operator {
         timerAt: Number.NaN,
       }));
       this.sessions.set(key, sessions);
-      for (const session of sessions) this.schedule(key, session, this.firedUpTo);
+    }
+    for (const [key, start, time] of saved.timers) {
+      const session = this.sessions.get(key)?.find((s) => s.start === start);
+      if (!session) continue;
+      session.timerAt = time;
+      this.timers.push(time, session);
     }
   }
 
   /**
-   * Folds `fresh` and every overlapping session of `key` into the earliest of them, which
-   * keeps its identity (and so its pending timer, when its end did not move).
+   * Merges sessions \`from\`..\`to\` of a key's list and a record's own accumulator into the
+   * first of them, in start order, so that ties in order-sensitive aggregators (first, last)
+   * go to the earlier arrival.
    */
-  private merge(
-    key: Key,
-    list: Session[] | undefined,
-    overlapping: Overlap | undefined,
-    fresh: Session,
+  private bridge(
+    list: Session[],
+    from: number,
+    to: number,
+    acc: unknown,
+    start: number,
+    end: number,
   ): Session {
-    if (!list) {
-      this.sessions.set(key, [fresh]);
-      return fresh;
-    }
-    if (!overlapping) {
-      list.splice(insertionIndex(list, fresh.start), 0, fresh);
-      return fresh;
-    }
-    const { from, to } = overlapping;
     const target = list[from];
-    const merge = (a: unknown, b: unknown) => this.aggregator.merge(a, b);
-    // Earlier sessions first, so that ties in order-sensitive aggregators go to the earlier arrival.
-    let acc = fresh.start < target.start ? merge(fresh.acc, target.acc) : target.acc;
+    const aggregator = this.aggregator;
+    let merged = start < target.start ? aggregator.merge(acc, target.acc) : target.acc;
     for (let n = from + 1; n <= to; n++) {
-      acc = merge(acc, list[n].acc);
+      merged = aggregator.merge(merged, list[n].acc);
       list[n].closed = true;
     }
-    if (fresh.start >= target.start) acc = merge(acc, fresh.acc);
-    target.acc = acc;
-    target.start = Math.min(target.start, fresh.start);
-    target.end = Math.max(list[to].end, fresh.end);
-    if (to > from) list.splice(from + 1, to - from);
+    if (start >= target.start) merged = aggregator.merge(merged, acc);
+    target.acc = merged;
+    target.start = Math.min(target.start, start);
+    target.end = Math.max(list[to].end, end);
+    list.splice(from + 1, to - from);
     return target;
   }
 
-  /** Sets the session's one live timer: firing at `end - 1`, or purging `lateness` after that once fired. */
-  private schedule(key: Key, session: Session, watermark: number): void {
+  /**
+   * Makes sure the session has a timer no later than when it is next due: at \`end - 1\` to
+   * fire, or \`lateness\` after that to be purged once fired. An earlier pending timer will do.
+   */
+  private schedule(session: Session, watermark: number): void {
     const fireAt = session.end - 1;
-    const time = fireAt > watermark ? fireAt : fireAt + this.lateness;
-    if (session.timerAt !== time) {
-      session.timerAt = time;
-      this.timers.push(time, { key, session });
+    const due = fireAt > watermark ? fireAt : fireAt + this.lateness;
+    if (!(session.timerAt <= due)) {
+      session.timerAt = due;
+      this.timers.push(due, session);
     }
   }
 
   private advance(watermark: number, ctx: OperatorContext): void {
     if (watermark <= this.firedUpTo) return;
+    const previous = this.firedUpTo;
     this.firedUpTo = watermark;
     let results: BatchBuilder<unknown> | undefined;
     for (let due = this.timers.popDue(watermark); due; due = this.timers.popDue(watermark)) {
-      const { key, session } = due.payload;
+      const session = due.payload;
       if (session.closed || due.time !== session.timerAt) continue;
+      session.timerAt = Number.NaN;
       const lastTimestamp = session.end - 1;
-      if (due.time === lastTimestamp) {
+      // Due now for the first time: it fires. (At or below the previous watermark it fired
+      // then, or was emitted as an update when a late record reached it.)
+      if (lastTimestamp <= watermark && lastTimestamp > previous) {
         results ??= new BatchBuilder(true, false);
-        results.add(this.result(key, session), lastTimestamp, key);
+        results.add(this.result(session), lastTimestamp, session.key);
       }
-      if (lastTimestamp + this.lateness <= watermark) this.purge(key, session);
-      else this.schedule(key, session, watermark);
+      if (lastTimestamp + this.lateness <= watermark) this.purge(session);
+      else this.schedule(session, watermark);
     }
     if (results) ctx.emit(results.build());
   }
 
-  private purge(key: Key, session: Session): void {
+  private purge(session: Session): void {
     session.closed = true;
-    const list = this.sessions.get(key)!;
+    const list = this.sessions.get(session.key)!;
     const at = list.indexOf(session);
     if (at >= 0) list.splice(at, 1);
-    if (list.length === 0) this.sessions.delete(key);
+    if (list.length === 0) this.sessions.delete(session.key);
   }
 
-  private result(key: Key, session: Session) {
-    return windowResult(key, session.start, session.end, this.aggregator.result(session.acc));
+  private result(session: Session) {
+    return windowResult(session.key, session.start, session.end, this.aggregator.result(session.acc));
   }
 
-  private emitUpdates(updated: Map<Session, Key>, ctx: OperatorContext): void {
+  private emitUpdates(updated: Set<Session>, watermark: number, ctx: OperatorContext): void {
     const results = new BatchBuilder<unknown>(true, false);
-    for (const [session, key] of updated) {
-      if (!session.closed) results.add(this.result(key, session), session.end - 1, key);
+    for (const session of updated) {
+      // A later record of the batch may have extended the session past the watermark: it
+      // fires when the watermark gets there, not now.
+      if (!session.closed && session.end - 1 <= watermark) {
+        results.add(this.result(session), session.end - 1, session.key);
+      }
     }
     if (results.length > 0) ctx.emit(results.build());
   }
 }
-
-interface Overlap {
-  from: number;
-  to: number;
-}
-
-/** The run of sessions (sorted, disjoint) that `[start, end)` overlaps, if any. */
-const overlaps = (list: Session[], start: number, end: number): Overlap | undefined => {
-  let from = -1;
-  let to = -1;
-  for (let n = 0; n < list.length; n++) {
-    const s = list[n];
-    if (s.start >= end) break;
-    if (s.end > start) {
-      if (from < 0) from = n;
-      to = n;
-    }
-  }
-  return from < 0 ? undefined : { from, to };
-};
 
 const insertionIndex = (list: Session[], start: number): number => {
   let n = 0;

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compile,
+  count,
+  type JobSnapshot,
+  type Plan,
+  pipeline,
+  TributaryError,
+  tumbling,
+} from '../../../src/engine/index.js';
+import { PipelineTest } from '../../../src/testing/index.js';
+
+interface Order {
+  user: string;
+  amount: number;
+  ts: number;
+}
+
+const order = (user: string, amount: number, ts: number): Order => ({ user, amount, ts });
+
+/** Paid orders per user in 10 s windows; `windowName` names the stateful operator. */
+const ordersPerUser = (windowName = 'per-user') => {
+  const p = pipeline('shop');
+  p.source<Order>('orders', { time: (o) => o.ts })
+    .filter((o) => o.amount > 0, { name: 'paid' })
+    .keyBy((o) => o.user)
+    .window(tumbling('10s'), { name: windowName })
+    .aggregate({ orders: count() })
+    .sink('totals');
+  p.source<Order>('refunds').sink('refunds');
+  return p.build();
+};
+
+const errorOf = (action: () => unknown): TributaryError => {
+  try {
+    action();
+  } catch (error) {
+    return error as TributaryError;
+  }
+  throw new Error('no error');
+};
+
+describe('compiling a plan', () => {
+  it('gives a job that knows its sources', () => {
+    expect(compile(ordersPerUser()).sourceNames).toEqual(['orders', 'refunds']);
+  });
+
+  it('refuses a plan whose node reads from a node it does not have', () => {
+    const plan: Plan = {
+      name: 'broken',
+      nodes: [{ id: 'out', kind: 'sink', sink: 'out', inputs: [{ node: 'nowhere', port: 0 }] }],
+    };
+    expect(() => compile(plan)).toThrow('plan "broken": "out" reads from unknown node "nowhere"');
+  });
+});
+
+describe('pushing to a job', () => {
+  it('to a source it does not have: the error names the sources it has', () => {
+    const error = errorOf(() => compile(ordersPerUser()).push('order', { values: [] }));
+    expect(error).toBeInstanceOf(TributaryError);
+    expect(error.code).toBe('TRB_UNKNOWN_SOURCE');
+    expect(error.domain).toBe('user');
+    expect(error.message).toBe('pipeline "shop" has no source "order"; its sources are "orders", "refunds"');
+  });
+
+  it('delivers to each sink by name; records without timestamps carry the clock time', () => {
+    const t = new PipelineTest(ordersPerUser(), { now: 7 });
+    t.push('refunds', [order('a', -5, 0)]);
+    expect(t.records('refunds')).toEqual([{ value: order('a', -5, 0), timestamp: 7 }]);
+    expect(t.records('totals')).toEqual([]);
+  });
+});
+
+describe('stats', () => {
+  // event time   0s        10s       13s
+  // user a        x(5) x(0: unpaid)  | x(1)      then a@4s arrives late,
+  // user b             x(7)          |           with an order of no user (dead-lettered)
+  it('count records in and out, dead letters and late records, and show watermarks', () => {
+    const t = new PipelineTest(ordersPerUser(), { now: 0 });
+    t.push('orders', [order('a', 5, 1_000), order('a', 0, 2_000), order('b', 7, 3_000)]);
+    t.push('orders', [order('a', 1, 12_000)]);
+    t.push('orders', [order('a', 1, 4_000), { user: null, amount: 1, ts: 13_000 } as unknown as Order]);
+
+    expect(t.job.stats()).toEqual([
+      {
+        id: 'source:orders',
+        kind: 'source',
+        recordsIn: 6,
+        recordsOut: 6,
+        deadLetters: 0,
+        late: 0,
+        watermark: -1,
+      },
+      {
+        id: 'eventTime#1',
+        kind: 'eventTime',
+        recordsIn: 6,
+        recordsOut: 6,
+        deadLetters: 0,
+        late: 0,
+        watermark: 12_999,
+      },
+      { id: 'paid', kind: 'filter', recordsIn: 6, recordsOut: 5, deadLetters: 0, late: 0, watermark: 12_999 },
+      {
+        id: 'keyBy#1',
+        kind: 'keyBy',
+        recordsIn: 5,
+        recordsOut: 4,
+        deadLetters: 1,
+        late: 0,
+        watermark: 12_999,
+      },
+      {
+        id: 'per-user',
+        kind: 'window',
+        recordsIn: 4,
+        recordsOut: 2,
+        deadLetters: 0,
+        late: 1,
+        watermark: 12_999,
+      },
+      {
+        id: 'sink:totals',
+        kind: 'sink',
+        recordsIn: 2,
+        recordsOut: 0,
+        deadLetters: 0,
+        late: 0,
+        watermark: 12_999,
+      },
+      {
+        id: 'source:refunds',
+        kind: 'source',
+        recordsIn: 0,
+        recordsOut: 0,
+        deadLetters: 0,
+        late: 0,
+        watermark: Number.NEGATIVE_INFINITY,
+      },
+      {
+        id: 'sink:refunds',
+        kind: 'sink',
+        recordsIn: 0,
+        recordsOut: 0,
+        deadLetters: 0,
+        late: 0,
+        watermark: Number.NEGATIVE_INFINITY,
+      },
+    ]);
+  });
+});
+
+describe('checkpoints', () => {
+  it('are JSON-safe: a watermark before any record is saved as "-Infinity"', () => {
+    const snapshot = compile(ordersPerUser()).snapshot();
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+    expect(snapshot).toMatchObject({
+      version: 1,
+      pipeline: 'shop',
+      nodes: { 'per-user': { watermark: '-Infinity', inputs: ['-Infinity'], idle: [false] } },
+    });
+  });
+
+  // event time   0s        10s
+  // user a        x(1s)     | x(12s)      checkpoint; restore; a@5s arrives: still late
+  it('carry watermarks, so a restored job judges lateness as the old one did', () => {
+    const t = new PipelineTest(ordersPerUser());
+    t.push('orders', [order('a', 1, 1_000)]);
+    t.push('orders', [order('a', 1, 12_000)]);
+    t.restore(t.snapshot());
+    t.push('orders', [order('a', 1, 5_000)]);
+    expect(t.lateEvents.map((e) => [e.value, e.watermark])).toEqual([[order('a', 1, 5_000), 11_999]]);
+  });
+
+  it('cannot be restored into a pipeline whose operators are named differently', () => {
+    const checkpoint = new PipelineTest(ordersPerUser('per-user')).snapshot();
+    const error = errorOf(() => new PipelineTest(ordersPerUser('per-user-v2')).restore(checkpoint));
+    expect(error.code).toBe('TRB_SNAPSHOT_MISMATCH');
+    expect(error.message).toBe(
+      'checkpoint of "shop" does not fit pipeline "shop": operators not in the checkpoint: per-user-v2; ' +
+        'operators no longer in the pipeline: per-user. ' +
+        'Give stateful operators stable names ({ name }) so that checkpoints survive pipeline edits.',
+    );
+  });
+
+  it('of another version are refused', () => {
+    const checkpoint = { ...compile(ordersPerUser()).snapshot(), version: 2 } as unknown as JobSnapshot;
+    const error = errorOf(() => compile(ordersPerUser()).restore(checkpoint));
+    expect(error.code).toBe('TRB_SNAPSHOT_MISMATCH');
+    expect(error.message).toBe('checkpoint version 2 is not supported (expected 1)');
+  });
+});

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { compile, pipeline } from '../../../src/engine/index.js';
+import { MemorySink, PipelineTest } from '../../../src/testing/index.js';
+
+interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  service: string;
+  ms: number;
+  tags?: string[];
+}
+
+const line = (level: LogLine['level'], service: string, ms: number, tags?: string[]): LogLine => ({
+  level,
+  service,
+  ms,
+  tags,
+});
+
+describe('map, filter and flatMap', () => {
+  it('map transforms every record and keeps its event time', () => {
+    const t = new PipelineTest(
+      pipeline('logs')
+        .source<LogLine>('logs')
+        .map((l) => `${l.service}:${l.ms}`)
+        .sink('out'),
+    );
+    t.push('logs', [line('info', 'api', 12), line('warn', 'db', 340)], { timestamps: [1_000, 2_000] });
+    expect(t.records('out')).toEqual([
+      { value: 'api:12', timestamp: 1_000 },
+      { value: 'db:340', timestamp: 2_000 },
+    ]);
+  });
+
+  it('filter keeps the records the predicate accepts, in order', () => {
+    const t = new PipelineTest(
+      pipeline('logs')
+        .source<LogLine>('logs')
+        .filter((l) => l.level !== 'info')
+        .sink('out'),
+    );
+    t.push('logs', [
+      line('info', 'api', 1),
+      line('error', 'api', 2),
+      line('info', 'db', 3),
+      line('warn', 'db', 4),
+    ]);
+    expect(t.values('out')).toEqual([line('error', 'api', 2), line('warn', 'db', 4)]);
+  });
+
+  it('flatMap emits zero, one or many records per input, each with the input event time', () => {
+    const t = new PipelineTest(
+      pipeline('logs')
+        .source<LogLine>('logs')
+        .flatMap((l) => l.tags ?? [])
+        .sink('tags'),
+    );
+    t.push(
+      'logs',
+      [line('info', 'api', 1, ['slow', 'retry']), line('info', 'db', 2), line('info', 'db', 3, ['x'])],
+      {
+        timestamps: [10, 20, 30],
+      },
+    );
+    expect(t.records('tags')).toEqual([
+      { value: 'slow', timestamp: 10 },
+      { value: 'retry', timestamp: 10 },
+      { value: 'x', timestamp: 30 },
+    ]);
+  });
+
+  it('flatMap accepts any iterable, generators included', () => {
+    const t = new PipelineTest(
+      pipeline('counting')
+        .source<number>('n')
+        .flatMap(function* (n) {
+          for (let i = 1; i <= n; i++) yield i;
+        })
+        .sink('out'),
+    );
+    t.push('n', [3, 0, 1]);
+    expect(t.values('out')).toEqual([1, 2, 3, 1]);
+  });
+
+  it('a record keeps its source position through the chain', () => {
+    const plan = pipeline('logs')
+      .source<LogLine>('logs')
+      .filter((l) => l.level === 'error')
+      .flatMap((l) => [l.service, l.service])
+      .sink('out')
+      .build();
+    const output = new MemorySink();
+    compile(plan).push(
+      'logs',
+      {
+        values: [line('info', 'api', 1), line('error', 'db', 2)],
+        timestamps: [0, 0],
+        positions: [{ offset: 7 }, { offset: 8 }],
+      },
+      output,
+    );
+    expect(output.records('out').map((r) => r.position)).toEqual([{ offset: 8 }, { offset: 8 }]);
+  });
+});
+
+describe('validate', () => {
+  it('passes records for which the check returns true, undefined or null', () => {
+    const verdicts = [true, undefined, null] as const;
+    const t = new PipelineTest(
+      pipeline('v')
+        .source<number>('n')
+        .validate((n) => verdicts[n])
+        .sink('out'),
+    );
+    t.push('n', [0, 1, 2]);
+    expect(t.values('out')).toEqual([0, 1, 2]);
+    expect(t.deadLetters).toEqual([]);
+  });
+
+  it('holds back a record for which the check returns a reason or false', () => {
+    const t = new PipelineTest(
+      pipeline('v')
+        .source<LogLine>('logs')
+        .validate((l) => (l.ms < 0 ? 'ms is negative' : l.service !== ''), { name: 'check-line' })
+        .sink('out'),
+    );
+    t.push('logs', [line('info', 'api', 5), line('info', 'api', -1), line('info', '', 3)]);
+    expect(t.values('out')).toEqual([line('info', 'api', 5)]);
+    expect(t.deadLetters.map((d) => d.error.message)).toEqual([
+      'check-line: ms is negative',
+      'check-line: the record failed validation',
+    ]);
+  });
+});
+
+describe('keyBy', () => {
+  it('attaches the key to each record without changing the value', () => {
+    const t = new PipelineTest(
+      pipeline('k')
+        .source<LogLine>('logs')
+        .keyBy((l) => l.service)
+        .sink('out'),
+    );
+    t.push('logs', [line('info', 'api', 1), line('warn', 'db', 2)], { timestamps: [5, 6] });
+    expect(t.records('out')).toEqual([
+      { value: line('info', 'api', 1), timestamp: 5, key: 'api' },
+      { value: line('warn', 'db', 2), timestamp: 6, key: 'db' },
+    ]);
+  });
+
+  it('accepts strings, finite numbers and booleans as keys', () => {
+    const keys = ['a', 42, false];
+    const t = new PipelineTest(
+      pipeline('k')
+        .source<number>('i')
+        .keyBy((i) => keys[i] as string | number | boolean)
+        .sink('out'),
+    );
+    t.push('i', [0, 1, 2]);
+    expect(t.records('out').map((r) => r.key)).toEqual(['a', 42, false]);
+  });
+});
+
+describe('union', () => {
+  it('merges the records of several streams, each batch as it comes', () => {
+    const p = pipeline('all-logs');
+    const web = p.source<LogLine>('web');
+    const db = p.source<LogLine>('db');
+    const cron = p.source<LogLine>('cron');
+    web.union(db, cron).sink('all');
+    const t = new PipelineTest(p);
+    t.push('db', [line('info', 'db', 1)]);
+    t.push('web', [line('info', 'web', 2)]);
+    t.push('cron', [line('info', 'cron', 3)]);
+    expect(t.values<LogLine>('all').map((l) => l.service)).toEqual(['db', 'web', 'cron']);
+  });
+});
+
+describe('branch', () => {
+  const triage = () => {
+    const p = pipeline('triage');
+    const { errors, slow, otherwise } = p.source<LogLine>('logs').branch({
+      errors: (l) => l.level === 'error',
+      slow: (l) => l.ms > 1_000,
+    });
+    errors.sink('errors');
+    slow.sink('slow');
+    otherwise.sink('rest');
+    return new PipelineTest(p);
+  };
+
+  it('sends each record to the first branch that matches, or to otherwise', () => {
+    const t = triage();
+    t.push('logs', [
+      line('error', 'api', 5_000), // matches both: the first branch wins
+      line('info', 'api', 2_000),
+      line('info', 'db', 10),
+      line('error', 'db', 10),
+    ]);
+    expect(t.values<LogLine>('errors').map((l) => [l.service, l.ms])).toEqual([
+      ['api', 5_000],
+      ['db', 10],
+    ]);
+    expect(t.values<LogLine>('slow').map((l) => [l.service, l.ms])).toEqual([['api', 2_000]]);
+    expect(t.values<LogLine>('rest').map((l) => [l.service, l.ms])).toEqual([['db', 10]]);
+  });
+});
