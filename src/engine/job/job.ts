@@ -33,8 +33,10 @@ export interface JobSnapshot {
 
 interface NodeSnapshot {
   watermark: number | string;
+  /** Whether the node itself announced idleness downstream. */
+  idle: boolean;
   inputs: (number | string)[];
-  idle: boolean[];
+  inputIdle: boolean[];
   state?: unknown;
 }
 
@@ -168,8 +170,9 @@ class RuntimeNode implements OperatorContext {
   snapshot(): NodeSnapshot {
     const saved: NodeSnapshot = {
       watermark: saveTime(this.watermark),
+      idle: this.idle,
       inputs: this.inputWatermarks.map(saveTime),
-      idle: [...this.inputIdle],
+      inputIdle: [...this.inputIdle],
     };
     if (this.op.snapshot) saved.state = this.op.snapshot();
     return saved;
@@ -177,8 +180,9 @@ class RuntimeNode implements OperatorContext {
 
   restore(saved: NodeSnapshot): void {
     this.watermark = loadTime(saved.watermark);
+    this.idle = saved.idle;
     this.inputWatermarks = saved.inputs.map(loadTime);
-    this.inputIdle = [...saved.idle];
+    this.inputIdle = [...saved.inputIdle];
     if (saved.state !== undefined) this.op.restore?.(saved.state);
   }
 }

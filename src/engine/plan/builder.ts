@@ -144,13 +144,17 @@ export class Pipeline {
     const consumed = new Set<string>();
     for (const node of nodes) for (const input of node.inputs) consumed.add(`${input.node}:${input.port}`);
     for (const node of nodes) {
-      if (node.kind === 'sink' || node.kind === 'branch') continue;
-      if (!consumed.has(`${node.id}:0`)) {
+      if (node.kind === 'sink') continue;
+      // Every branch of a split must lead somewhere too, or its records would vanish.
+      const ports = node.kind === 'branch' ? [...node.branches, 'otherwise'] : [undefined];
+      ports.forEach((branch, port) => {
+        if (consumed.has(`${node.id}:${port}`)) return;
+        const stream = branch === undefined ? `"${node.id}"` : `branch "${branch}" of "${node.id}"`;
         throw new TributaryError(
           'TRB_INVALID_PLAN',
-          `pipeline "${name}": the stream out of "${node.id}" goes nowhere; end it with .sink(name)`,
+          `pipeline "${name}": the stream out of ${stream} goes nowhere; end it with .sink(name)`,
         );
-      }
+      });
     }
     return freezePlan({ name, nodes: nodes.map((n) => ({ ...n, inputs: [...n.inputs] })) });
   }

@@ -69,7 +69,7 @@ const suggest = (text: string): string => {
 
 /** Formats milliseconds as the shortest duration string (`90000` → `"1m30s"`). */
 export const formatDuration = (ms: number): string => {
-  if (ms === 0) return '0ms';
+  if (ms < 1) return `${ms}ms`;
   let rest = ms;
   let text = '';
   for (const unit of ['d', 'h', 'm', 's', 'ms']) {

@@ -27,16 +27,21 @@ interface SavedEventTime {
 export class EventTimeOperator implements WatermarkGenerator {
   private readonly splits = new Map<string, SplitProgress>();
   private emitted = Number.NEGATIVE_INFINITY;
+  /** Processing time at start (or restore), for the idleness of a source that never produced. */
+  private startedAt: number;
 
   constructor(
     private readonly strategy: WatermarkStrategy,
     private readonly clock: Clock,
     private readonly extract?: (value: any) => unknown,
-  ) {}
+  ) {
+    this.startedAt = clock.now();
+  }
 
   process(batch: Batch<unknown>, _input: number, ctx: OperatorContext): void {
     const split = batch.split ?? '';
-    const out = this.extract ? this.assign(batch, ctx) : batch;
+    // Times given by the source are checked too: NaN or Infinity would poison watermarks and timers.
+    const out = this.extract || !batch.timestamps.every(Number.isFinite) ? this.assign(batch, ctx) : batch;
     const timestamps = out.timestamps;
     let progress = this.splits.get(split);
     if (!progress) {
@@ -52,6 +57,11 @@ export class EventTimeOperator implements WatermarkGenerator {
 
   currentWatermark(now: number): { watermark: number; idle: boolean } {
     const idleness = this.strategy.idleness;
+    // A source that has produced nothing since it started is idle once the idleness passed,
+    // so that it does not hold back the streams it is merged with.
+    if (this.splits.size === 0) {
+      return { watermark: this.emitted, idle: idleness !== undefined && now - this.startedAt >= idleness };
+    }
     let watermark = Number.POSITIVE_INFINITY;
     let active = 0;
     for (const progress of this.splits.values()) {
@@ -61,7 +71,7 @@ export class EventTimeOperator implements WatermarkGenerator {
       if (candidate < watermark) watermark = candidate;
     }
     if (active > 0 && watermark > this.emitted) this.emitted = watermark;
-    return { watermark: this.emitted, idle: active === 0 && this.splits.size > 0 };
+    return { watermark: this.emitted, idle: active === 0 };
   }
 
   snapshot(): SavedEventTime {
@@ -72,6 +82,7 @@ export class EventTimeOperator implements WatermarkGenerator {
 
   restore(state: unknown): void {
     const now = this.clock.now();
+    this.startedAt = now;
     const saved = state as SavedEventTime;
     this.emitted = loadTime(saved.emitted);
     this.splits.clear();
@@ -88,7 +99,8 @@ export class EventTimeOperator implements WatermarkGenerator {
     for (let i = 0; i < n; i++) {
       let timestamp: number;
       try {
-        timestamp = toEventTime(this.extract!(values[i]), ctx.operator);
+        const raw = this.extract ? this.extract(values[i]) : batch.timestamps[i];
+        timestamp = toEventTime(raw, ctx.operator);
       } catch (error) {
         ctx.deadLetter(batch, i, error);
         if (!failed) {

@@ -3,6 +3,7 @@ import {
   compile,
   count,
   type JobSnapshot,
+  monotonous,
   type Plan,
   pipeline,
   TributaryError,
@@ -157,7 +158,9 @@ describe('checkpoints', () => {
     expect(snapshot).toMatchObject({
       version: 1,
       pipeline: 'shop',
-      nodes: { 'per-user': { watermark: '-Infinity', inputs: ['-Infinity'], idle: [false] } },
+      nodes: {
+        'per-user': { watermark: '-Infinity', idle: false, inputs: ['-Infinity'], inputIdle: [false] },
+      },
     });
   });
 
@@ -188,5 +191,37 @@ describe('checkpoints', () => {
     const error = errorOf(() => compile(ordersPerUser()).restore(checkpoint));
     expect(error.code).toBe('TRB_SNAPSHOT_MISMATCH');
     expect(error.message).toBe('checkpoint version 2 is not supported (expected 1)');
+  });
+});
+
+describe('a restored job', () => {
+  // eu and us feed one union; eu goes idle, so the union follows us alone. After a restart
+  // the union must still know that eu's next record makes it active again.
+  //
+  // processing   0s     5s     10s (eu idle)  restart   us@1s  eu@15s
+  // union wm     -      -      follows us     same      999    2999 (eu active again, holds it)
+  it('remembers which inputs were idle, so a returning source holds the watermark again', () => {
+    const plan = pipeline('regions');
+    const idle = monotonous().withIdleness('10s');
+    const eu = plan.source<number>('eu', { watermark: idle });
+    const us = plan.source<number>('us', { watermark: idle });
+    eu.union(us)
+      .keyBy(() => 'all')
+      .window(tumbling('10s'))
+      .aggregate({ n: count() })
+      .sink('counts');
+    const run = (restart: boolean) => {
+      const t = new PipelineTest(plan);
+      t.push('us', [1], { timestamps: [1_000] });
+      t.push('eu', [2], { timestamps: [2_000] });
+      t.advance('5s');
+      t.push('eu', [3], { timestamps: [3_000] });
+      t.advance('5s');
+      if (restart) t.restore(t.snapshot());
+      t.push('us', [4], { timestamps: [1_000] });
+      t.push('eu', [5], { timestamps: [15_000] });
+      return t.values('counts');
+    };
+    expect(run(true)).toEqual(run(false));
   });
 });

@@ -81,6 +81,23 @@ describe('map, filter and flatMap', () => {
     expect(t.values('out')).toEqual([1, 2, 3, 1]);
   });
 
+  it('a flatMap that throws halfway through a record emits nothing for that record', () => {
+    const t = new PipelineTest(
+      pipeline('counting')
+        .source<number>('n')
+        .flatMap(function* (n) {
+          for (let i = 1; i <= Math.abs(n); i++) {
+            if (n < 0 && i === 2) throw new Error(`cannot count to ${n}`);
+            yield i;
+          }
+        })
+        .sink('out'),
+    );
+    t.push('n', [2, -3, 1]);
+    expect(t.values('out')).toEqual([1, 2, 1]);
+    expect(t.deadLetters.map((d) => [d.value, d.error.message])).toEqual([[-3, 'cannot count to -3']]);
+  });
+
   it('a record keeps its source position through the chain', () => {
     const plan = pipeline('logs')
       .source<LogLine>('logs')
@@ -202,5 +219,19 @@ describe('branch', () => {
     ]);
     expect(t.values<LogLine>('slow').map((l) => [l.service, l.ms])).toEqual([['api', 2_000]]);
     expect(t.values<LogLine>('rest').map((l) => [l.service, l.ms])).toEqual([['db', 10]]);
+  });
+
+  it('a predicate that throws dead-letters the record instead of guessing a branch', () => {
+    const p = pipeline('triage');
+    const { tagged, otherwise } = p
+      .source<LogLine>('logs')
+      .branch({ tagged: (l) => l.tags!.length > 0 }, { name: 'by-tags' });
+    tagged.sink('tagged');
+    otherwise.sink('rest');
+    const t = new PipelineTest(p);
+    t.push('logs', [line('info', 'api', 1, ['x']), line('info', 'db', 2), line('info', 'web', 3, [])]);
+    expect(t.values<LogLine>('tagged').map((l) => l.service)).toEqual(['api']);
+    expect(t.values<LogLine>('rest').map((l) => l.service)).toEqual(['web']);
+    expect(t.deadLetters.map((d) => [d.operator, d.value])).toEqual([['by-tags', line('info', 'db', 2)]]);
   });
 });

@@ -43,6 +43,8 @@ describe('window assigners', () => {
 });
 
 describe('alignedStart', () => {
+  // time        -10        -1  0          9  10
+  // windows      [-10 ........ )[0 ......... )[10 ...      every 10, no offset
   it('finds the start of the window holding a timestamp, before and after the epoch', () => {
     expect(alignedStart(0, 10, 0)).toBe(0);
     expect(alignedStart(9, 10, 0)).toBe(0);
@@ -51,6 +53,8 @@ describe('alignedStart', () => {
     expect(alignedStart(-10, 10, 0)).toBe(-10);
   });
 
+  // time         -8        1  2          11  12
+  // windows      [-8 ........ )[2 ......... )[12 ...      every 10, offset 2
   it('shifts by the offset', () => {
     expect(alignedStart(1, 10, 2)).toBe(-8);
     expect(alignedStart(2, 10, 2)).toBe(2);

@@ -49,9 +49,9 @@ describe('tumbling windows', () => {
     expect(t.values('counts')).toEqual([{ key: 'a', start: 0, end: 10_000, clicks: 2 }]);
   });
 
-  // event time   0s             9.999s  10s
-  // user a        x(1s)          x        |            a click at 9.998s: W = 9.997s, not yet
-  // watermark                        ^ a click at 10s makes W = 9.999s = end - 1: fires
+  // event time   0s                9.998s 10s
+  // user a        x(1s)              x      x(10s)      after the first batch W = 9.997s: not yet
+  // watermark                               ^ the click at 10s makes W = 9.999s = end - 1: fires
   it('fire exactly when the watermark reaches end - 1, not a millisecond before', () => {
     const t = clicksPerUser();
     t.push('clicks', [click('a', 1_000), click('a', 9_998)]);
@@ -62,7 +62,7 @@ describe('tumbling windows', () => {
   });
 
   // event time   0s        10s       20s
-  // user a        x         x(10s)    x(20s)      a record at exactly 10s opens [10s,20s)
+  // user a        x(0s)     x(10s)    x(20s)      a record at exactly 10s opens [10s,20s)
   // watermark                         ^ fires [10s,20s) with 1 click
   it('are half open: a record at the end belongs to the next window', () => {
     const t = clicksPerUser();
@@ -127,6 +127,27 @@ describe('tumbling windows', () => {
     t.push('clicks', [click('a', 16_000)]);
     expect(t.values('counts')).toEqual([{ key: 'a', start: 0, end: 10_000, clicks: 1 }]);
     expect(t.lateEvents).toEqual([]);
+  });
+
+  // event time   0s        10s       20s
+  // sensor s1     x(2s)  x(3s) | x(11s)      the window reads event time from the records itself,
+  // watermark                    ^ 11s - 1s - 1ms = 9.999s: fires [0s,10s)    with a 1s bound
+  it('can read event time from the records, with a watermark of their own', () => {
+    const t = new PipelineTest(
+      pipeline('temperatures')
+        .source<{ sensor: string; at: string }>('readings')
+        .keyBy((r) => r.sensor)
+        .window(tumbling('10s'), { time: (r) => r.at, watermark: boundedOutOfOrderness('1s') })
+        .aggregate({ readings: count() })
+        .sink('counts'),
+      { now: 999_000 },
+    );
+    t.push('readings', [
+      { sensor: 's1', at: '1970-01-01T00:00:02Z' },
+      { sensor: 's1', at: '1970-01-01T00:00:03Z' },
+    ]);
+    t.push('readings', [{ sensor: 's1', at: '1970-01-01T00:00:11Z' }]);
+    expect(t.values('counts')).toEqual([{ key: 's1', start: 0, end: 10_000, readings: 2 }]);
   });
 });
 
