@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkQuery,
+  deleteExpired,
+  MAX_PARAMETERS,
+  MAX_RESULTS_PER_STATEMENT,
+  selectBuckets,
+  selectResults,
+  upsertResults,
+} from '../../src/store/query-builder.js';
+import { toResultRows } from '../../src/store/results.js';
+import { tablesIn } from '../../src/store/schema.js';
+
+const tables = tablesIn('tributary');
+const hostile = "x'); DROP TABLE tributary.series_results; --";
+
+describe('the statements of the store', () => {
+  it('binds every value as a parameter, never as SQL text', () => {
+    const rows = toResultRows([
+      { series: hostile, results: [{ key: hostile, start: 0, end: 1, [hostile]: hostile }] },
+    ]);
+    const q = checkQuery(hostile, { from: 0, to: 10, step: 5, key: [hostile], fields: [hostile], limit: 3 });
+
+    for (const statement of [
+      upsertResults(tables, rows),
+      selectResults(tables, hostile, q),
+      selectBuckets(tables, hostile, { ...q, step: 5 }),
+      deleteExpired(tables, { series: hostile, maxAgeMs: 1, now: 10 }),
+    ]) {
+      expect(statement.text).not.toContain('DROP');
+      expect(statement.values.flat()).toContain(hostile);
+      expect(statement.text.match(/\$\d+/g)?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('fits the largest batch statement within the protocol’s parameter limit', () => {
+    const results = Array.from({ length: MAX_RESULTS_PER_STATEMENT }, (_, i) => ({
+      key: i,
+      start: 0,
+      end: 1,
+      n: i,
+    }));
+
+    const statement = upsertResults(tables, toResultRows([{ series: 's', results }]));
+
+    expect(statement.values.length).toBeLessThanOrEqual(MAX_PARAMETERS);
+    expect(statement.text.match(/ON CONFLICT/g)).toHaveLength(1);
+  });
+
+  it('keeps aggregation fields and drops key, start and end from them', () => {
+    const [row] = toResultRows([
+      { series: 's', results: [{ key: true, start: 5, end: 9, count: 2, top: ['a'] }] },
+    ]);
+
+    expect(row).toEqual({ series: 's', key: 'true', start: 5, end: 9, fields: '{"count":2,"top":["a"]}' });
+  });
+});
