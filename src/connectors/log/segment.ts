@@ -1,0 +1,311 @@
+import { type FileHandle, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TributaryError } from '../../engine/errors.js';
+import { FRAME_END, FRAME_INVALID, FRAME_NEEDS_READ, FRAME_TORN, FrameReader } from './frame-reader.js';
+import {
+  decodeFrame,
+  type EncodedBatch,
+  FRAME_HEADER_BYTES,
+  frameIsIntact,
+  frameOffset,
+  frameTimestamp,
+  type LogRecord,
+} from './record-format.js';
+import { decodeIndexFile, encodeIndexFile, SparseIndex } from './sparse-index.js';
+
+const SCAN_CHUNK_BYTES = 1024 * 1024;
+
+export const segmentFileName = (baseOffset: number): string => `${String(baseOffset).padStart(20, '0')}.log`;
+export const indexFileName = (baseOffset: number): string => `${String(baseOffset).padStart(20, '0')}.index`;
+export const SEGMENT_FILE = /^(\d{20})\.log$/;
+export const INDEX_FILE = /^(\d{20})\.index$/;
+
+/** Why a scan stopped before the end of the file. */
+export type ScanFailureReason = 'torn' | 'checksum' | 'offset';
+
+export interface ScanFailure {
+  readonly reason: ScanFailureReason;
+  /** Where the first bad frame starts: the segment's intact prefix ends here. */
+  readonly position: number;
+}
+
+/** What `read` may still take. */
+export interface ReadBudget {
+  records: number;
+  bytes: number;
+  /** A read returns at least one record, however large, so that a consumer always advances. */
+  taken: number;
+}
+
+/**
+ * One file of a topic: the records from `baseOffset` to `nextOffset - 1`. The in-memory
+ * state (`size`, `nextOffset`, `maxTimestamp`, `index`) describes only bytes that were
+ * written completely, so readers never see a frame that a write is still filling.
+ */
+export class Segment {
+  readonly path: string;
+  readonly indexPath: string;
+  size = 0;
+  nextOffset: number;
+  maxTimestamp = Number.NEGATIVE_INFINITY;
+  index: SparseIndex;
+  /** Open only while this is a topic's active segment. */
+  private handle: FileHandle | undefined;
+  private lastIndexedPosition = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    dir: string,
+    readonly baseOffset: number,
+    private readonly indexIntervalBytes: number,
+  ) {
+    this.path = join(dir, segmentFileName(baseOffset));
+    this.indexPath = join(dir, indexFileName(baseOffset));
+    this.nextOffset = baseOffset;
+    this.index = new SparseIndex(baseOffset);
+  }
+
+  /** A new, empty segment file, open for appends. */
+  static async create(dir: string, baseOffset: number, indexIntervalBytes: number): Promise<Segment> {
+    const segment = new Segment(dir, baseOffset, indexIntervalBytes);
+    segment.handle = await open(segment.path, 'wx');
+    return segment;
+  }
+
+  async openForAppend(): Promise<void> {
+    this.handle ??= await open(this.path, 'r+');
+  }
+
+  /**
+   * Adopts the segment's `.index` file if it is valid and covers at most `fileSize` bytes
+   * (`exact`: exactly `fileSize`, as a sealed segment must). Returns the bytes it covers.
+   */
+  async loadIndexFile(fileSize: number, exact: boolean): Promise<number | undefined> {
+    let content: ReturnType<typeof decodeIndexFile>;
+    try {
+      content = decodeIndexFile(await readFile(this.indexPath), this.baseOffset);
+    } catch {
+      return undefined;
+    }
+    if (!content || content.coveredBytes > fileSize || (exact && content.coveredBytes !== fileSize)) {
+      return undefined;
+    }
+    this.index = content.index;
+    this.maxTimestamp = content.maxTimestamp;
+    if (exact) {
+      this.size = content.coveredBytes;
+      this.nextOffset = content.nextOffset;
+      this.lastIndexedPosition = this.index.lastPosition;
+    } else {
+      // Trust the prefix up to the newest entry; `scan` re-reads the rest and checks every frame.
+      const last = this.index.length > 0 ? this.index.entry(this.index.length - 1) : undefined;
+      this.resumeAt(last?.position ?? 0, last?.offset ?? this.baseOffset);
+    }
+    return content.coveredBytes;
+  }
+
+  /** Forgets everything from `position` on, to rebuild it by scanning. */
+  resumeAt(position: number, offset: number): void {
+    this.index.dropFrom(position);
+    this.lastIndexedPosition = this.index.lastPosition;
+    this.size = position;
+    this.nextOffset = offset;
+    if (position === 0) this.maxTimestamp = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Reads from `size` to `fileSize`, checking every frame's length, CRC and offset and
+   * indexing as it goes. Afterwards the state describes the intact prefix; a failure says
+   * where the first bad frame starts.
+   */
+  async scan(fileSize: number): Promise<ScanFailure | undefined> {
+    const handle = await open(this.path, 'r');
+    try {
+      const reader = new FrameReader(handle, this.size, fileSize, SCAN_CHUNK_BYTES, true);
+      for (;;) {
+        const frameBytes = reader.peek();
+        if (frameBytes === FRAME_NEEDS_READ) {
+          await reader.fill();
+          continue;
+        }
+        if (frameBytes === FRAME_END) return undefined;
+        if (frameBytes === FRAME_TORN) return { reason: 'torn', position: reader.position };
+        if (frameBytes === FRAME_INVALID || !frameIsIntact(reader.buffer, reader.at, frameBytes)) {
+          return { reason: 'checksum', position: reader.position };
+        }
+        if (frameOffset(reader.buffer, reader.at) !== this.nextOffset) {
+          return { reason: 'offset', position: reader.position };
+        }
+        this.indexFrame(reader.position, this.nextOffset);
+        const timestamp = frameTimestamp(reader.buffer, reader.at);
+        if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+        this.nextOffset++;
+        this.size += frameBytes;
+        reader.advance(frameBytes);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Cuts the file at `size` (the intact prefix) and makes the cut durable. */
+  async truncateToSize(): Promise<void> {
+    const handle = this.handle ?? (await open(this.path, 'r+'));
+    try {
+      await handle.truncate(this.size);
+      await handle.datasync();
+    } finally {
+      if (handle !== this.handle) await handle.close();
+    }
+  }
+
+  /** Writes whole batches at the end in one writev; the state moves only once all bytes are in. */
+  async write(batches: readonly EncodedBatch[]): Promise<void> {
+    const handle = this.activeHandle();
+    let buffers = batches.map((batch) => batch.buffer);
+    let total = 0;
+    for (const buffer of buffers) total += buffer.length;
+    let written = 0;
+    while (written < total) {
+      const { bytesWritten } = await handle.writev(buffers, this.size + written);
+      written += bytesWritten;
+      if (written < total) buffers = remainder(buffers, bytesWritten);
+    }
+    let position = this.size;
+    for (const batch of batches) {
+      const { buffer } = batch;
+      for (let at = 0, offset = batch.baseOffset; at < buffer.length; offset++) {
+        this.indexFrame(position + at, offset);
+        at += FRAME_HEADER_BYTES + buffer.readUInt32LE(at);
+      }
+      position += buffer.length;
+      this.nextOffset = batch.baseOffset + batch.count;
+      if (batch.maxTimestamp > this.maxTimestamp) this.maxTimestamp = batch.maxTimestamp;
+    }
+    this.size = position;
+  }
+
+  /** After a failed write: drops whatever part of it reached the file. False if even that failed. */
+  async rollBack(): Promise<boolean> {
+    try {
+      await this.activeHandle().truncate(this.size);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.activeHandle().datasync();
+  }
+
+  /** Records the index; written only after the bytes it covers are durable (see sparse-index.ts). */
+  async writeIndexFile(): Promise<void> {
+    const { size: coveredBytes, nextOffset, maxTimestamp, index } = this;
+    await writeFile(this.indexPath, encodeIndexFile({ coveredBytes, nextOffset, maxTimestamp, index }));
+  }
+
+  /** Makes the segment read-only for good: fsync, index file, close. */
+  async seal(): Promise<void> {
+    await this.sync();
+    await this.writeIndexFile();
+    await this.closeHandle();
+  }
+
+  async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+  }
+
+  /** Deletes the index first: a crash in between leaves a segment that is simply re-indexed. */
+  async remove(): Promise<void> {
+    await this.closeHandle();
+    await rm(this.indexPath, { force: true });
+    await rm(this.path, { force: true });
+  }
+
+  async removeIndexFile(): Promise<void> {
+    await rm(this.indexPath, { force: true });
+  }
+
+  /**
+   * Appends to `into` the records from offset `from` up to `end` (exclusive) that fit the
+   * budget. Opens its own file handle, so a roll or retention cannot close it underneath.
+   */
+  async read(
+    from: number,
+    end: number,
+    budget: ReadBudget,
+    chunkBytes: number,
+    into: LogRecord[],
+  ): Promise<void> {
+    const start = this.index.floor(from);
+    const handle = await open(this.path, 'r');
+    try {
+      const reader = new FrameReader(handle, start.position, this.size, chunkBytes, false);
+      for (let offset = start.offset; offset < end && budget.records > 0; offset++) {
+        let frameBytes = reader.peek();
+        while (frameBytes === FRAME_NEEDS_READ) {
+          await reader.fill();
+          frameBytes = reader.peek();
+        }
+        if (frameBytes === FRAME_END) return;
+        if (frameBytes < 0) throw this.corrupt(reader.position, offset, 'has an invalid length');
+        if (offset >= from) {
+          if (budget.taken > 0 && frameBytes > budget.bytes) return;
+          if (!frameIsIntact(reader.buffer, reader.at, frameBytes)) {
+            throw this.corrupt(reader.position, offset, 'failed its CRC32 check');
+          }
+          const record = decodeFrame(reader.buffer, reader.at, frameBytes);
+          if (record.offset !== offset)
+            throw this.corrupt(reader.position, offset, `says offset ${record.offset}`);
+          into.push(record);
+          budget.records--;
+          budget.bytes -= frameBytes;
+          budget.taken++;
+        }
+        reader.advance(frameBytes);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private indexFrame(position: number, offset: number): void {
+    if (position - this.lastIndexedPosition >= this.indexIntervalBytes) {
+      this.index.add(offset, position);
+      this.lastIndexedPosition = position;
+    }
+  }
+
+  private activeHandle(): FileHandle {
+    if (!this.handle) {
+      throw new TributaryError('TRB_INTERNAL', `${this.path}: written to after it was sealed`);
+    }
+    return this.handle;
+  }
+
+  private corrupt(position: number, offset: number, problem: string): TributaryError {
+    return new TributaryError(
+      'TRB_LOG_CORRUPT',
+      `${this.path} at byte ${position}: the record for offset ${offset} ${problem}, so the disk changed ` +
+        'it after it was written; restore the topic from a backup, or move this segment and the ones after ' +
+        'it away to drop them (the log reopens at the last intact record)',
+    );
+  }
+}
+
+/** The buffers still to write after a short writev of `written` bytes. */
+const remainder = (buffers: readonly Buffer[], written: number): Buffer[] => {
+  const rest: Buffer[] = [];
+  let skip = written;
+  for (const buffer of buffers) {
+    if (skip >= buffer.length) {
+      skip -= buffer.length;
+    } else {
+      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+  }
+  return rest;
+};
