@@ -46,7 +46,10 @@ afterEach(async () => {
 });
 
 /** Polls until `check` returns a value (results arrive asynchronously, through the log and the store). */
-const eventually = async <T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> => {
+const eventually = async <T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+): Promise<T> => {
   for (let attempt = 0; attempt < 200; attempt++) {
     const value = await check();
     if (value !== undefined) return value;
@@ -77,8 +80,20 @@ describe('the embedded platform', () => {
     ]);
 
     const status = platform.pipeline('clicks-per-user')!;
-    expect(status).toMatchObject({ status: 'running', sources: ['clicks'], recordsIn: 4, lag: 0, watermark: 11_999 });
-    expect(status.operators.map((o) => o.id)).toEqual(['source:clicks', 'eventTime#1', 'keyBy#1', 'window#1', 'sink:clicks-per-user']);
+    expect(status).toMatchObject({
+      status: 'running',
+      sources: ['clicks'],
+      recordsIn: 4,
+      lag: 0,
+      watermark: 11_999,
+    });
+    expect(status.operators.map((o) => o.id)).toEqual([
+      'source:clicks',
+      'eventTime#1',
+      'keyBy#1',
+      'window#1',
+      'sink:clicks-per-user',
+    ]);
     expect(platform.stats().activeSources).toBe(1);
   });
 
@@ -110,7 +125,10 @@ describe('the embedded platform', () => {
       { value: { user: 'ann', ts: 1_000, amount: 1 } },
       { value: { user: 'ann', ts: 2_000, amount: 1 } },
     ]);
-    await eventually(() => (first.platform.pipeline('clicks-per-user')!.recordsIn === 2 ? true : undefined), 'records read');
+    await eventually(
+      () => (first.platform.pipeline('clicks-per-user')!.recordsIn === 2 ? true : undefined),
+      'records read',
+    );
     await first.platform.stop();
 
     const second = await startPlatform(first.dir);
