@@ -76,7 +76,10 @@ export const ERROR_CODES = {
   },
   TRB_LOG_IO_FAILED: { domain: 'external', summary: 'The disk failed a write or fsync of the embedded log.' },
   // Ingestors (src/connectors/generator, mqtt, file).
-  TRB_INGEST_BAD_CONFIG: { domain: 'user', summary: 'An ingestor (generator, MQTT, file tail) is configured wrongly.' },
+  TRB_INGEST_BAD_CONFIG: {
+    domain: 'user',
+    summary: 'An ingestor (generator, MQTT, file tail) is configured wrongly.',
+  },
   TRB_MQTT_CONNECTION: {
     domain: 'external',
     summary: 'The MQTT broker cannot be reached, dropped the connection or refused a subscription.',
@@ -96,7 +99,10 @@ export const ERROR_CODES = {
     summary: 'An HTTP request has an invalid parameter or body; the message names it.',
   },
   TRB_HTTP_UNAUTHORIZED: { domain: 'user', summary: 'An HTTP request has no API key, or an unknown one.' },
-  TRB_HTTP_FORBIDDEN: { domain: 'user', summary: 'The API key of an HTTP request lacks the scope the route needs.' },
+  TRB_HTTP_FORBIDDEN: {
+    domain: 'user',
+    summary: 'The API key of an HTTP request lacks the scope the route needs.',
+  },
   TRB_HTTP_NOT_FOUND: { domain: 'user', summary: 'No such route, pipeline, stream or series.' },
   TRB_HTTP_BODY_TOO_LARGE: { domain: 'user', summary: 'An HTTP request body is over the size limit.' },
   TRB_HTTP_UNSUPPORTED_MEDIA_TYPE: {
@@ -104,13 +110,30 @@ export const ERROR_CODES = {
     summary: 'An HTTP request body has a content type the route does not accept.',
   },
   TRB_HTTP_NOT_READY: { domain: 'external', summary: 'The platform is not ready (starting or stopping).' },
-  TRB_HTTP_INTERNAL: { domain: 'internal', summary: 'The HTTP server failed a request unexpectedly: please report it.' },
+  TRB_HTTP_INTERNAL: {
+    domain: 'internal',
+    summary: 'The HTTP server failed a request unexpectedly: please report it.',
+  },
   TRB_WS_BAD_MESSAGE: {
     domain: 'user',
     summary: 'A WebSocket message is not a valid subscribe/unsubscribe request.',
   },
   // The runtime (src/runtime).
   TRB_NOT_STARTED: { domain: 'user', summary: 'The platform was used before start() or after stop().' },
+  // Configuration (src/config).
+  TRB_CONFIG_INVALID: {
+    domain: 'user',
+    summary: 'The configuration has errors; each names the file, line and field, and the fix.',
+  },
+  TRB_CONFIG_UNREADABLE: { domain: 'user', summary: 'The configuration file cannot be read.' },
+  TRB_EXPRESSION_INVALID: {
+    domain: 'user',
+    summary: 'An expression does not parse or cannot give a value of the type it needs.',
+  },
+  TRB_EXPRESSION_FAILED: {
+    domain: 'user',
+    summary: 'An expression failed on a record (a missing field, a wrong type).',
+  },
   TRB_INTERNAL: { domain: 'internal', summary: 'An invariant of the engine was broken: please report it.' },
 } as const satisfies Record<string, { domain: ErrorDomain; summary: string }>;
 
