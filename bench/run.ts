@@ -11,7 +11,14 @@
 import { fileURLToPath } from 'node:url';
 import { info, runChild } from './harness.js';
 
-const BENCHMARKS = ['window-vs-loop', 'stateless-chain', 'session-windows'];
+const BENCHMARKS = [
+  'window-vs-loop',
+  'stateless-chain',
+  'session-windows',
+  'http-ingest',
+  'startup',
+  'expressions',
+];
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !BENCHMARKS.includes(name));

@@ -1,0 +1,284 @@
+/**
+ * The configuration file's schema, defined once: TypeBox gives the TypeScript type of the
+ * parsed file (`ConfigFile`) and the JSON Schema that validates it (see `validate.ts`).
+ * Keys are snake_case. Every setting is documented in docs/configuration.md.
+ *
+ * A few rules a JSON Schema says badly are checked after it, with the same kind of
+ * message: a step has exactly one kind, `window` needs a `key_by` before it, a pipeline
+ * names declared sources, expressions compile, sizes of windows fit.
+ */
+import Type, { type Static, type TSchema } from 'typebox';
+
+/** `"10s"`, `"1m30s"` or milliseconds. */
+const duration = (description: string, options: Record<string, unknown> = {}) =>
+  Type.Unsafe<string | number>({
+    type: ['string', 'number'],
+    format: 'duration',
+    minimum: 0,
+    description,
+    ...options,
+  });
+
+/** `"16mb"`, `"1gb"` (1024-based) or bytes. */
+const size = (description: string, options: Record<string, unknown> = {}) =>
+  Type.Unsafe<string | number>({
+    type: ['string', 'number'],
+    format: 'size',
+    minimum: 1,
+    description,
+    ...options,
+  });
+
+/** An expression of the expression language (CEL), compiled at load. */
+const expression = (description: string) => Type.String({ minLength: 1, description });
+
+const name = (description: string) => Type.String({ minLength: 1, description });
+
+const closed = { additionalProperties: false } as const;
+
+export const GENERATORS = ['clicks', 'stock-ticks', 'iot-sensors', 'logins', 'host-metrics'] as const;
+export const SCOPES = ['read', 'ingest', 'admin'] as const;
+
+export const ApiKeySchema = Type.Object(
+  {
+    key: Type.String({ minLength: 1, description: 'The key clients send' }),
+    scopes: Type.Array(Type.Enum(SCOPES), { minItems: 1, description: 'read, ingest and/or admin' }),
+  },
+  closed,
+);
+
+export const ServerSchema = Type.Object(
+  {
+    host: Type.Optional(Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to bind' })),
+    port: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port' }),
+    ),
+    body_limit: Type.Optional(size('Largest request body', { default: '16mb' })),
+    cors_origins: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Origins allowed by CORS' }),
+    ),
+    api_keys: Type.Optional(
+      Type.Union([
+        Type.String({ description: '"key1:read,ingest;key2:admin"' }),
+        Type.Array(ApiKeySchema, { description: 'a list of { key, scopes }' }),
+      ]),
+    ),
+  },
+  closed,
+);
+
+export const LogSchema = Type.Object(
+  {
+    fsync: Type.Optional(Type.Enum(['always', 'interval', 'never'], { default: 'interval' })),
+    fsync_interval: Type.Optional(duration('With fsync: interval, how often', { default: '1s' })),
+    segment_bytes: Type.Optional(size('A segment file rolls at this size', { default: '64mb' })),
+    retention: Type.Optional(
+      Type.Object(
+        {
+          max_bytes: Type.Optional(size('Per topic; no limit when absent')),
+          max_age: Type.Optional(duration('Per topic', { default: '7d' })),
+        },
+        { ...closed, default: {} },
+      ),
+    ),
+  },
+  closed,
+);
+
+const storeRetention = duration('Delete results whose window ended longer ago; kept forever when absent');
+
+export const StoreSchema = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('embedded'), retention: Type.Optional(storeRetention) }, closed),
+    Type.Object(
+      {
+        type: Type.Literal('postgres'),
+        url: Type.String({
+          minLength: 1,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: an ${ENV} reference, as the user writes it
+          examples: ['${DATABASE_URL}'],
+          description: 'postgres://user:pass@host/db',
+        }),
+        retention: Type.Optional(storeRetention),
+      },
+      closed,
+    ),
+  ],
+  { title: 'store' },
+);
+
+export const CheckpointSchema = Type.Object(
+  { interval: Type.Optional(duration('Time between checkpoints', { default: '5s' })) },
+  closed,
+);
+
+export const GeneratorSourceSchema = Type.Object(
+  {
+    type: Type.Literal('generator'),
+    generator: Type.Enum(GENERATORS, { description: 'Which demo data' }),
+    rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 100, description: 'Events per second' })),
+  },
+  closed,
+);
+
+export const MqttSourceSchema = Type.Object(
+  {
+    type: Type.Literal('mqtt'),
+    url: Type.Optional(Type.String({ minLength: 1, examples: ['mqtt://127.0.0.1:1883'] })),
+    topic: Type.String({
+      minLength: 1,
+      examples: ['sensors/#'],
+      description: 'Topic filter; + and # allowed',
+    }),
+    qos: Type.Optional(Type.Enum([0, 1, 2], { default: 0 })),
+  },
+  closed,
+);
+
+export const FileSourceSchema = Type.Object(
+  {
+    type: Type.Literal('file'),
+    path: Type.String({ minLength: 1, examples: ['./app.log'], description: 'Relative to the config file' }),
+    format: Type.Optional(Type.Enum(['json', 'pattern'], { default: 'json' })),
+    pattern: Type.Optional(
+      Type.String({ minLength: 1, description: 'With format: pattern, a regex with named groups' }),
+    ),
+  },
+  closed,
+);
+
+export const HttpSourceSchema = Type.Object({ type: Type.Literal('http') }, closed);
+
+export const SourceSchema = Type.Union(
+  [GeneratorSourceSchema, MqttSourceSchema, FileSourceSchema, HttpSourceSchema],
+  { title: 'source' },
+);
+
+export const SinkSchema = Type.Union(
+  [
+    Type.Object(
+      { type: Type.Literal('store'), series: Type.Optional(name('Series name; default: the sink name')) },
+      closed,
+    ),
+    Type.Object(
+      { type: Type.Literal('log'), topic: Type.Optional(name('Embedded-log topic; default: the sink name')) },
+      closed,
+    ),
+    Type.Object({ type: Type.Literal('console') }, closed),
+  ],
+  { title: 'sink' },
+);
+
+const TimeDomainSchema = Type.Enum(['event', 'processing']);
+const quantile = Type.Number({ minimum: 0, maximum: 1 });
+
+/** `count` or `{ sum: price }`: one aggregation of a window. */
+export const AggregatorSchema = Type.Union([
+  Type.Enum(['count', 'first', 'last', 'distinct'], {
+    'x-hint': 'the others take an expression: { sum: price }',
+  }),
+  Type.Object(
+    {
+      sum: Type.Optional(expression('Sum of a number')),
+      avg: Type.Optional(expression('Mean of a number')),
+      min: Type.Optional(expression('Smallest number')),
+      max: Type.Optional(expression('Largest number')),
+      first: Type.Optional(expression('Value with the earliest event time')),
+      last: Type.Optional(expression('Value with the latest event time')),
+      distinct: Type.Optional(expression('Approximate number of distinct values')),
+      percentile: Type.Optional(expression('Approximate quantile(s) of a number, with q')),
+      q: Type.Optional(Type.Union([quantile, Type.Array(quantile, { minItems: 1 })])),
+    },
+    closed,
+  ),
+]);
+
+export const WindowSchema = Type.Object(
+  {
+    tumbling: Type.Optional(duration('Window size')),
+    hopping: Type.Optional(
+      Type.Object({ size: duration('Window size'), slide: duration('Time between window starts') }, closed),
+    ),
+    session: Type.Optional(duration('Gap that closes a session')),
+    offset: Type.Optional(duration('Shifts tumbling and hopping windows')),
+    lateness: Type.Optional(duration('How long after firing late records still update a window')),
+    time: Type.Optional(TimeDomainSchema),
+  },
+  closed,
+);
+
+/** One step of a pipeline: exactly one of filter, map, validate, dedupe, key_by, window. */
+export const StepSchema = Type.Object(
+  {
+    name: Type.Optional(name('Operator name, for dead letters, metrics and checkpoints')),
+    filter: Type.Optional(expression('Keeps records for which it is true')),
+    map: Type.Optional(expression('Replaces each record by its value')),
+    validate: Type.Optional(
+      Type.Object(
+        {
+          expr: expression('Records for which it is false are dead-lettered'),
+          message: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        closed,
+      ),
+    ),
+    dedupe: Type.Optional(
+      Type.Object(
+        {
+          key: Type.Optional(expression('What makes two records the same; default: the key')),
+          within: duration('How far apart repeats are dropped'),
+          time: Type.Optional(TimeDomainSchema),
+        },
+        closed,
+      ),
+    ),
+    key_by: Type.Optional(expression('The key: a string, number or bool')),
+    window: Type.Optional(WindowSchema),
+    aggregate: Type.Optional(
+      Type.Record(Type.String(), AggregatorSchema, { description: 'Result field → aggregation' }),
+    ),
+  },
+  closed,
+);
+
+export const PipelineSchema = Type.Object(
+  {
+    name: name('Pipeline name'),
+    source: Type.Optional(name('A declared source')),
+    sources: Type.Optional(Type.Array(name('A declared source'), { minItems: 1 })),
+    time: Type.Optional(expression('Event time of a record; default: ingestion time')),
+    watermark: Type.Optional(duration('Bounded out-of-orderness', { default: 0 })),
+    idleness: Type.Optional(duration('A silent source split stops holding the watermark after this')),
+    steps: Type.Optional(Type.Array(StepSchema, { default: [] })),
+    sink: Type.Optional(name('A declared sink, or a store series')),
+    sinks: Type.Optional(Type.Array(name('A declared sink, or a store series'), { minItems: 1 })),
+    module: Type.Optional(name('A JavaScript module whose default export is a Pipeline or Plan')),
+  },
+  closed,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Optional(ServerSchema),
+    data_dir: Type.Optional(Type.String({ minLength: 1, default: '.tributary' })),
+    log: Type.Optional(LogSchema),
+    store: Type.Optional(StoreSchema),
+    checkpoint: Type.Optional(CheckpointSchema),
+    sources: Type.Optional(Type.Record(Type.String(), SourceSchema)),
+    sinks: Type.Optional(Type.Record(Type.String(), SinkSchema)),
+    pipelines: Type.Optional(Type.Array(PipelineSchema)),
+  },
+  closed,
+);
+
+/** The configuration file as written (after `${ENV}` substitution). */
+export type ConfigFile = Static<typeof ConfigSchema>;
+export type ServerFile = Static<typeof ServerSchema>;
+export type SourceFile = Static<typeof SourceSchema>;
+export type SinkFile = Static<typeof SinkSchema>;
+export type PipelineFile = Static<typeof PipelineSchema>;
+export type StepFile = Static<typeof StepSchema>;
+export type WindowFile = Static<typeof WindowSchema>;
+export type AggregatorFile = Static<typeof AggregatorSchema>;
+
+export type { TSchema };

@@ -1,0 +1,269 @@
+/**
+ * The settings of a validated file, resolved for use: defaults filled in, durations in
+ * milliseconds, sizes in bytes, paths absolute, camelCase names. Also the checks that
+ * need more than the schema (API keys, URLs, regexes, names that double as topic names).
+ */
+import { resolve } from 'node:path';
+import type { ConfigPath } from './issues.js';
+import { closest, show, suggestion } from './issues.js';
+import {
+  type ConfigFile,
+  type GENERATORS,
+  SCOPES,
+  type ServerFile,
+  type SinkFile,
+  type SourceFile,
+} from './schema.js';
+import { bytes, millis } from './units.js';
+
+export type Scope = (typeof SCOPES)[number];
+export type GeneratorName = (typeof GENERATORS)[number];
+
+export interface ApiKey {
+  readonly key: string;
+  readonly scopes: readonly Scope[];
+}
+
+export interface ServerSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly bodyLimit: number;
+  readonly corsOrigins: readonly string[];
+  /** Empty: no keys configured (the server then refuses to bind beyond loopback). */
+  readonly apiKeys: readonly ApiKey[];
+}
+
+/** Options of the embedded log, in the shape of its `EmbeddedLogOptions`. */
+export interface LogSettings {
+  readonly fsync: 'always' | 'interval' | 'never';
+  readonly fsyncIntervalMs: number;
+  readonly segmentBytes: number;
+  readonly retention: { readonly maxBytes?: number; readonly maxAgeMs?: number };
+}
+
+export type StoreSettings =
+  | { readonly type: 'embedded'; readonly retentionMs?: number }
+  | { readonly type: 'postgres'; readonly url: string; readonly retentionMs?: number };
+
+export interface CheckpointSettings {
+  readonly intervalMs: number;
+}
+
+export type SourceSettings =
+  | { readonly type: 'generator'; readonly generator: GeneratorName; readonly rate: number }
+  | { readonly type: 'mqtt'; readonly url: string; readonly topic: string; readonly qos: 0 | 1 | 2 }
+  | { readonly type: 'file'; readonly path: string; readonly format: 'json' }
+  | { readonly type: 'file'; readonly path: string; readonly format: 'pattern'; readonly pattern: string }
+  | { readonly type: 'http' };
+
+export type SinkSettings =
+  | { readonly type: 'store'; readonly series: string }
+  | { readonly type: 'log'; readonly topic: string }
+  | { readonly type: 'console' };
+
+export const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
+
+type Report = (path: ConfigPath, message: string) => void;
+
+/** Source and log-sink names are embedded-log topic names too. */
+const TOPIC = /^[A-Za-z0-9._-]{1,200}$/;
+const topicProblem = (name: string): string | undefined =>
+  TOPIC.test(name) && name !== '.' && name !== '..'
+    ? undefined
+    : `${show(name)} cannot be a topic name of the embedded log; use 1–200 characters of A-Z a-z 0-9 . _ -`;
+
+export const resolveServer = (
+  server: ServerFile | undefined,
+  apiKeys: readonly ApiKey[],
+): ServerSettings => ({
+  host: server?.host ?? '127.0.0.1',
+  port: server?.port ?? 8080,
+  bodyLimit: bytes(server?.body_limit, 16 * 1024 ** 2),
+  corsOrigins: server?.cors_origins ?? [],
+  apiKeys,
+});
+
+/** `"key1:read,ingest;key2:admin"` or `[{ key, scopes }]`. */
+export const resolveApiKeys = (keys: ServerFile['api_keys'], report: Report): ApiKey[] => {
+  const path = ['server', 'api_keys'];
+  if (keys === undefined) return [];
+  const list: ApiKey[] = [];
+  if (Array.isArray(keys)) list.push(...keys);
+  else {
+    for (const entry of keys.split(';').map((e) => e.trim())) {
+      if (entry === '') continue;
+      const colon = entry.lastIndexOf(':');
+      const key = colon < 0 ? entry : entry.slice(0, colon).trim();
+      if (colon < 0 || key === '') {
+        report(
+          path,
+          `"${redact(entry)}" is not key:scopes; write e.g. "<key>:read,ingest", entries separated by ;`,
+        );
+        continue;
+      }
+      const scopes = entry
+        .slice(colon + 1)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+      for (const scope of bad) {
+        report(path, `"${scope}" is not a scope${suggestion(scope, SCOPES)}`);
+      }
+      if (scopes.length === 0)
+        report(path, `key "${redact(key)}" has no scopes; add read, ingest and/or admin`);
+      if (bad.length === 0 && scopes.length > 0) list.push({ key, scopes: scopes as Scope[] });
+    }
+  }
+  const seen = new Set<string>();
+  for (const { key } of list) {
+    if (seen.has(key))
+      report(path, `key "${redact(key)}" is given twice; give each key once with all its scopes`);
+    seen.add(key);
+  }
+  return list;
+};
+
+/** Keys are secrets: messages show only their start. */
+const redact = (key: string): string => (key.length > 4 ? `${key.slice(0, 4)}…` : key);
+
+export const resolveLog = (log: ConfigFile['log']): LogSettings => ({
+  fsync: log?.fsync ?? 'interval',
+  fsyncIntervalMs: millis(log?.fsync_interval, 1_000),
+  segmentBytes: bytes(log?.segment_bytes, 64 * 1024 ** 2),
+  retention: {
+    ...(log?.retention?.max_bytes === undefined ? {} : { maxBytes: bytes(log.retention.max_bytes, 0) }),
+    maxAgeMs: millis(log?.retention?.max_age, 7 * 86_400_000),
+  },
+});
+
+export const resolveStore = (store: ConfigFile['store'], report: Report): StoreSettings => {
+  const retention = store?.retention === undefined ? {} : { retentionMs: millis(store.retention, 0) };
+  if (store?.type !== 'postgres') return { type: 'embedded', ...retention };
+  try {
+    const url = new URL(store.url);
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+      report(
+        ['store', 'url'],
+        `"${url.protocol}" is not a PostgreSQL URL; use postgres://user:password@host:5432/db`,
+      );
+    }
+  } catch {
+    report(['store', 'url'], 'is not a URL; use postgres://user:password@host:5432/db');
+  }
+  return { type: 'postgres', url: store.url, ...retention };
+};
+
+export const resolveSources = (
+  sources: ConfigFile['sources'],
+  baseDir: string,
+  report: Report,
+): Record<string, SourceSettings> => {
+  const out: Record<string, SourceSettings> = {};
+  for (const [name, source] of Object.entries(sources ?? {})) {
+    const path = ['sources', name];
+    const badName = topicProblem(name);
+    if (badName) report(path, `source name ${badName}`);
+    const resolved = resolveSource(source, path, baseDir, report);
+    if (resolved) out[name] = resolved;
+  }
+  return out;
+};
+
+const resolveSource = (
+  source: SourceFile,
+  path: ConfigPath,
+  baseDir: string,
+  report: Report,
+): SourceSettings | undefined => {
+  switch (source.type) {
+    case 'generator':
+      return { type: 'generator', generator: source.generator, rate: source.rate ?? 100 };
+    case 'mqtt': {
+      const url = source.url ?? DEFAULT_MQTT_URL;
+      if (!/^(mqtts?|wss?|tcp|ssl):\/\/[^/]/.test(url)) {
+        report([...path, 'url'], `${show(url)} is not a broker URL; use e.g. ${DEFAULT_MQTT_URL}`);
+      }
+      const levels = source.topic.split('/');
+      if (
+        levels.some(
+          (level, i) =>
+            (level.includes('#') && (level !== '#' || i < levels.length - 1)) ||
+            (level.includes('+') && level !== '+'),
+        )
+      ) {
+        report(
+          [...path, 'topic'],
+          `${show(source.topic)} is not a topic filter; + stands for one whole level and # for the rest, e.g. sensors/+/temp or sensors/#`,
+        );
+      }
+      return { type: 'mqtt', url, topic: source.topic, qos: source.qos ?? 0 };
+    }
+    case 'file': {
+      const file = resolve(baseDir, source.path);
+      if ((source.format ?? 'json') === 'json') {
+        if (source.pattern !== undefined)
+          report([...path, 'pattern'], 'goes with format: pattern; add format: pattern or remove it');
+        return { type: 'file', path: file, format: 'json' };
+      }
+      if (source.pattern === undefined) {
+        report(
+          path,
+          `missing required field "pattern": format: pattern needs a regex with named groups, e.g. '^(?<ts>\\S+) (?<level>\\w+) (?<msg>.*)$'`,
+        );
+        return undefined;
+      }
+      const problem = regexProblem(source.pattern);
+      if (problem) report([...path, 'pattern'], problem);
+      return { type: 'file', path: file, format: 'pattern', pattern: source.pattern };
+    }
+    case 'http':
+      return { type: 'http' };
+  }
+};
+
+const regexProblem = (pattern: string): string | undefined => {
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern);
+  } catch (error) {
+    return `is not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`;
+  }
+  const groups = /\(\?<([A-Za-z_$][\w$]*)>/.test(regex.source);
+  return groups ? undefined : 'has no named groups; name the parts that become fields, e.g. (?<level>\\w+)';
+};
+
+export const resolveSinks = (sinks: ConfigFile['sinks'], report: Report): Record<string, SinkSettings> => {
+  const out: Record<string, SinkSettings> = {};
+  for (const [name, sink] of Object.entries(sinks ?? {})) out[name] = resolveSink(name, sink, report);
+  return out;
+};
+
+const resolveSink = (name: string, sink: SinkFile, report: Report): SinkSettings => {
+  switch (sink.type) {
+    case 'store':
+      return { type: 'store', series: sink.series ?? name };
+    case 'log': {
+      const topic = sink.topic ?? name;
+      const problem = topicProblem(topic);
+      if (problem) report(['sinks', name, sink.topic === undefined ? 'type' : 'topic'], `topic ${problem}`);
+      return { type: 'log', topic };
+    }
+    case 'console':
+      return { type: 'console' };
+  }
+};
+
+/** `"clikcs" is not a declared source (did you mean "clicks"?); declared sources: a, b`. */
+export const undeclared = (
+  noun: string,
+  name: string,
+  declared: readonly string[],
+  section: string,
+): string => {
+  if (declared.length === 0) {
+    return `${show(name)} is not a declared ${noun}: there are none; declare it under ${section}:, e.g. ${name}: { type: http }`;
+  }
+  const near = closest(name, declared);
+  return `${show(name)} is not a declared ${noun}${near ? ` (did you mean "${near}"?)` : ''}; declared ${noun}s: ${declared.join(', ')}`;
+};

@@ -1,0 +1,576 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} references in configuration text are what these tests are about
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, formatIssue, parseConfig } from '../../src/config/index.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/** Every message a configuration gives, formatted as `tributary validate` prints them. */
+const messagesOf = async (yaml: string, env: Record<string, string> = {}): Promise<string[]> => {
+  try {
+    await parseConfig(yaml, { file: 'pipelines.yaml', env, cwd: fixtures });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map(formatIssue);
+    throw error;
+  }
+  throw new Error('the configuration loaded');
+};
+
+const SOURCES = `sources:
+  clicks: { type: generator, generator: clicks }
+  orders: { type: http }
+`;
+
+interface BadConfig {
+  readonly what: string;
+  readonly yaml: string;
+  readonly env?: Record<string, string>;
+  readonly messages: string[];
+}
+
+// Each bad configuration, and exactly what a user reads about it.
+const BAD_CONFIGS: BadConfig[] = [
+  {
+    what: 'a duration written in words',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_by: user
+      - window: { tumbling: 1 minute }
+        aggregate: { n: count }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:9: pipelines[0].steps[1].window.tumbling: "1 minute" is not a duration; use "1m"',
+    ],
+  },
+  {
+    what: 'a misspelt step key',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_bye: user
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:8: pipelines[0].steps[0].key_bye: unknown key "key_bye"; did you mean "key_by"?',
+    ],
+  },
+  {
+    what: 'a misspelt top-level key',
+    yaml: `${SOURCES}pipeline: []\n`,
+    messages: ['pipelines.yaml:4: pipeline: unknown key "pipeline"; did you mean "pipelines"?'],
+  },
+  {
+    what: 'an unknown key far from any known one',
+    yaml: 'server: { colour: blue }\n',
+    messages: [
+      'pipelines.yaml:1: server.colour: unknown key "colour"; use one of: host, port, body_limit, cors_origins, api_keys',
+    ],
+  },
+  {
+    what: 'a missing required field',
+    yaml: 'sources:\n  sensors: { type: mqtt, url: mqtt://127.0.0.1:1883 }\n',
+    messages: ['pipelines.yaml:2: sources.sensors: missing required field "topic", e.g. "sensors/#"'],
+  },
+  {
+    what: 'a pipeline reading an undeclared source',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clikcs
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:6: pipelines[0].source: "clikcs" is not a declared source (did you mean "clicks"?); declared sources: clicks, orders',
+    ],
+  },
+  {
+    what: 'an undeclared source in a union',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    sources: [clicks, payments]
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:6: pipelines[0].sources[1]: "payments" is not a declared source; declared sources: clicks, orders',
+    ],
+  },
+  {
+    what: 'a source when none is declared',
+    yaml: 'pipelines:\n  - name: p\n    source: clicks\n    sink: out\n',
+    messages: [
+      'pipelines.yaml:3: pipelines[0].source: "clicks" is not a declared source: there are none; declare it under sources:, e.g. clicks: { type: http }',
+    ],
+  },
+  {
+    what: 'a window without key_by',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - window: { tumbling: 1m }
+        aggregate: { n: count }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:8: pipelines[0].steps[0].window: needs a key_by step right before it (windows are per key); add - key_by: <expression>',
+    ],
+  },
+  {
+    what: 'a window after key_by and a filter, which ends the keyed stream',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_by: user
+      - filter: "price > 1.0"
+      - window: { session: 30s }
+        aggregate: { n: count }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:10: pipelines[0].steps[2].window: needs a key_by step right before it (windows are per key); add - key_by: <expression>',
+    ],
+  },
+  {
+    what: 'an expression that does not parse',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - filter: "user != "
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:8: pipelines[0].steps[0].filter: "user != " is not a valid expression: unexpected token: EOF at column 9',
+    ],
+  },
+  {
+    what: 'an expression whose type can never fit',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - filter: "size(user)"
+      - map: "'total: ' + 1"
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:8: pipelines[0].steps[0].filter: "size(user)" gives an int, but filter needs true or false',
+      `pipelines.yaml:9: pipelines[0].steps[1].map: "'total: ' + 1" is not a valid expression: no such overload: string + int at column 1`,
+    ],
+  },
+  {
+    what: 'an aggregation field that is not an expression',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_by: user
+      - window: { tumbling: 1m }
+        aggregate: { spend: { sum: "price *" } }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:10: pipelines[0].steps[1].aggregate.spend.sum: "price *" is not a valid expression: unexpected token: EOF at column 8',
+    ],
+  },
+  {
+    what: 'an unset environment variable without a default',
+    yaml: 'store: { type: postgres, url: ${DATABASE_URL} }\nserver:\n  port: ${PORT:-8080}\n  host: ${BIND_HOST}\n',
+    messages: [
+      'pipelines.yaml:1: store.url: environment variable DATABASE_URL is not set; set it, or give a default: ${DATABASE_URL:-value}',
+      'pipelines.yaml:4: server.host: environment variable BIND_HOST is not set; set it, or give a default: ${BIND_HOST:-value}',
+    ],
+  },
+  {
+    what: 'a malformed variable reference',
+    yaml: 'data_dir: ${not a name}\n',
+    messages: [
+      'pipelines.yaml:1: data_dir: ${not a name} is not a variable reference; write ${NAME} or ${NAME:-default}',
+    ],
+  },
+  {
+    what: 'a value of the wrong type',
+    yaml: 'server: { port: eighty, cors_origins: "*" }\n',
+    messages: [
+      'pipelines.yaml:1: server.port: must be a whole number, got "eighty"',
+      'pipelines.yaml:1: server.cors_origins: must be a list, got "*"',
+    ],
+  },
+  {
+    what: 'a negative rate',
+    yaml: 'sources:\n  clicks: { type: generator, generator: clicks, rate: -5 }\n',
+    messages: ['pipelines.yaml:2: sources.clicks.rate: must be above 0, got -5'],
+  },
+  {
+    what: 'a port out of range',
+    yaml: 'server:\n  port: 70000\n',
+    messages: ['pipelines.yaml:2: server.port: must be at most 65535, got 70000'],
+  },
+  {
+    what: 'an unknown source type',
+    yaml: 'sources:\n  events: { type: kafak, topic: events }\n',
+    messages: [
+      'pipelines.yaml:2: sources.events.type: "kafak" is not a source type; use one of: generator, mqtt, file, http',
+    ],
+  },
+  {
+    what: 'a source without a type',
+    yaml: 'sources:\n  events: { topic: events }\n',
+    messages: [
+      'pipelines.yaml:2: sources.events: missing required field "type"; use one of: generator, mqtt, file, http',
+    ],
+  },
+  {
+    what: 'a misspelt choice',
+    yaml: 'sources:\n  clicks: { type: generator, generator: click }\nlog: { fsync: allways }\n',
+    messages: [
+      'pipelines.yaml:2: sources.clicks.generator: "click" is not a valid value; did you mean "clicks"?',
+      'pipelines.yaml:3: log.fsync: "allways" is not a valid value; did you mean "always"?',
+    ],
+  },
+  {
+    what: 'a size written in words',
+    yaml: 'server: { body_limit: 16 megabytes }\nlog:\n  segment_bytes: 64M\n',
+    messages: [
+      'pipelines.yaml:1: server.body_limit: "16 megabytes" is not a size; use "16mb"',
+      'pipelines.yaml:3: log.segment_bytes: "64M" is not a size; use "64mb"',
+    ],
+  },
+  {
+    what: 'a step with two kinds',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - filter: "price > 1.0"
+        map: "price"
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:8: pipelines[0].steps[0]: has both filter and map; give each its own step (- filter: …, then - map: …)',
+    ],
+  },
+  {
+    what: 'aggregations written wrongly',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_by: user
+      - window: { tumbling: 1m }
+        aggregate:
+          p99: { percentile: latency }
+          both: { min: price, max: price }
+          key: count
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:11: pipelines[0].steps[1].aggregate.p99: missing required field "q": the quantile, e.g. { percentile: latency, q: 0.99 }',
+      'pipelines.yaml:12: pipelines[0].steps[1].aggregate.both: has both min and max; give one aggregation per result field, e.g. both: { min: price }',
+      'pipelines.yaml:13: pipelines[0].steps[1].aggregate.key: "key" is a field of every window result (key, start, end); name the aggregation differently, e.g. "key_value"',
+    ],
+  },
+  {
+    what: 'an aggregation that needs an expression, written alone',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_by: user
+      - window: { tumbling: 1m }
+        aggregate: { spend: sum }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:10: pipelines[0].steps[1].aggregate.spend: "sum" is not a valid value; use one of: count, first, last, distinct (the others take an expression: { sum: price })',
+    ],
+  },
+  {
+    what: 'a hopping window that slides past its size',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_by: user
+      - window: { hopping: { size: 10s, slide: 1m } }
+        aggregate: { n: count }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:9: pipelines[0].steps[1].window.hopping: 60000ms is longer than window.size (10000ms), so records between windows would be lost; use a slide of at most the size',
+    ],
+  },
+  {
+    what: 'a window without aggregate, and aggregate without window',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_by: user
+        aggregate: { n: count }
+      - window: { tumbling: 1m }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:9: pipelines[0].steps[0].aggregate: goes with window, in the same step (window: { tumbling: 1m } and aggregate: { n: count } side by side)',
+      'pipelines.yaml:10: pipelines[0].steps[1]: missing required field "aggregate": what to compute per window, e.g. aggregate: { n: count }',
+    ],
+  },
+  {
+    what: 'dedupe without a key',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - dedupe: { within: 10m }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:8: pipelines[0].steps[0].dedupe: needs a key: { key: <expression>, within: 10m }, or a key_by step before it',
+    ],
+  },
+  {
+    what: 'a pipeline without source or sink',
+    yaml: `${SOURCES}pipelines:\n  - name: p\n    steps: []\n`,
+    messages: [
+      'pipelines.yaml:5: pipelines[0]: missing required field "source" (or "sources": [a, b])',
+      'pipelines.yaml:5: pipelines[0]: missing required field "sink" (or "sinks": [a, b])',
+    ],
+  },
+  {
+    what: 'two pipelines with one name',
+    yaml: `${SOURCES}pipelines:
+  - { name: p, source: clicks, sink: a }
+  - { name: p, source: orders, sink: b }
+`,
+    messages: [
+      'pipelines.yaml:6: pipelines[1].name: "p" is already the name of pipelines[0]; give each pipeline its own name',
+    ],
+  },
+  {
+    what: 'YAML that does not parse',
+    yaml: 'server:\n  port: [8080\nlog: {}\n',
+    messages: [
+      'pipelines.yaml:3: the YAML does not parse: flow sequence in block collection must be sufficiently indented and end with a ]',
+    ],
+  },
+  {
+    what: 'a key given twice',
+    yaml: 'server:\n  port: 8080\n  port: 9090\n',
+    messages: ['pipelines.yaml:3: the YAML does not parse: map keys must be unique'],
+  },
+  {
+    what: 'a file that is not a map',
+    yaml: '- server\n',
+    messages: [
+      'pipelines.yaml:1: the file must be a map of settings (server:, sources:, sinks:, pipelines:, …)',
+    ],
+  },
+  {
+    what: 'API keys with a misspelt scope',
+    yaml: 'server:\n  api_keys: "k3y-one:read,ingset;k3y-two:admin"\n',
+    messages: ['pipelines.yaml:2: server.api_keys: "ingset" is not a scope; did you mean "ingest"?'],
+  },
+  {
+    what: 'a store URL that is not PostgreSQL',
+    yaml: 'store: { type: postgres, url: "mysql://db/results" }\n',
+    messages: [
+      'pipelines.yaml:1: store.url: "mysql:" is not a PostgreSQL URL; use postgres://user:password@host:5432/db',
+    ],
+  },
+  {
+    what: 'a file source with a pattern that is not a regex, or without named groups',
+    yaml: `sources:
+  a: { type: file, path: a.log, format: pattern, pattern: "(abc" }
+  b: { type: file, path: b.log, format: pattern, pattern: "\\\\w+" }
+`,
+    messages: [
+      'pipelines.yaml:2: sources.a.pattern: is not a regular expression: /(abc/: Unterminated group',
+      'pipelines.yaml:3: sources.b.pattern: has no named groups; name the parts that become fields, e.g. (?<level>\\w+)',
+    ],
+  },
+  {
+    what: 'a source name that cannot be a log topic',
+    yaml: 'sources:\n  "my clicks": { type: http }\n',
+    messages: [
+      'pipelines.yaml:2: sources["my clicks"]: source name "my clicks" cannot be a topic name of the embedded log; use 1–200 characters of A-Z a-z 0-9 . _ -',
+    ],
+  },
+  {
+    what: 'a module that does not exist',
+    yaml: `${SOURCES}pipelines:\n  - name: m\n    module: ./missing.js\n`,
+    messages: [
+      `pipelines.yaml:6: pipelines[0].module: "./missing.js" does not exist (looked for ${fixtures}missing.js); paths are relative to the config file`,
+    ],
+  },
+  {
+    what: 'a module without a pipeline, and one reading an undeclared source',
+    yaml: `${SOURCES}pipelines:
+  - name: m
+    module: ./no-default.ts
+  - name: n
+    module: ./reads-unknown-source.ts
+    steps: []
+`,
+    messages: [
+      'pipelines.yaml:6: pipelines[0].module: "./no-default.ts": its default export is not a Pipeline or a Plan; end the module with export default pipeline("name")…sink("out")',
+      'pipelines.yaml:8: pipelines[1].module: "./reads-unknown-source.ts" reads "payments" is not a declared source; declared sources: clicks, orders',
+      'pipelines.yaml:9: pipelines[1].steps: does not go with module: a module pipeline is defined in ./reads-unknown-source.ts',
+    ],
+  },
+  {
+    what: 'empty sections',
+    yaml: 'pipelines:\nsources:\n',
+    messages: [
+      'pipelines.yaml:1: pipelines: must be a list, got null',
+      'pipelines.yaml:2: sources: must be an object, got null',
+    ],
+  },
+  {
+    what: 'a pipeline entry that is not a map, and a module pipeline with steps of its own',
+    yaml: `${SOURCES}pipelines:
+  - clicks-per-user
+  - name: q
+    source: clicks
+    module: ./pipelines/custom.ts
+`,
+    messages: [
+      'pipelines.yaml:5: pipelines[0]: must be an object, got "clicks-per-user"',
+      'pipelines.yaml:7: pipelines[1].source: does not go with module: a module pipeline is defined in ./pipelines/custom.ts',
+    ],
+  },
+  {
+    what: 'a time expression of the wrong type next to a negative watermark',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    time: "[ts]"
+    watermark: -1s
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:7: pipelines[0].time: "[ts]" gives a list, but time needs a time (ms since the epoch, an ISO-8601 string or a timestamp)',
+      'pipelines.yaml:8: pipelines[0].watermark: "-1s" is not a duration; use a string like "500ms", "10s", "1m", "1h" or "1d"',
+    ],
+  },
+  {
+    what: 'steps without a kind, an empty expression and a step name used twice',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - {}
+      - filter: ""
+      - { name: clean, map: "event" }
+      - { name: clean, map: "event" }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:8: pipelines[0].steps[0]: a step needs one of: filter, map, validate, dedupe, key_by, window',
+      'pipelines.yaml:9: pipelines[0].steps[1].filter: must not be empty',
+      'pipelines.yaml:11: pipelines[0].steps[3].name: "clean" is already the name of steps[2]; give each step its own name',
+    ],
+  },
+  {
+    what: 'quantiles out of range',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_by: user
+      - window: { tumbling: 1m }
+        aggregate: { p: { percentile: latency, q: 99 }, ps: { percentile: latency, q: [0.5, 1.5] } }
+    sink: out
+`,
+    messages: [
+      'pipelines.yaml:10: pipelines[0].steps[1].aggregate.p.q: must be at most 1, got 99',
+      'pipelines.yaml:10: pipelines[0].steps[1].aggregate.ps.q[1]: must be at most 1, got 1.5',
+    ],
+  },
+  {
+    what: 'API keys as a list, written wrongly',
+    yaml: 'server:\n  api_keys: [{ key: a, scopes: [] }, { key: b, scopes: [reed] }, { key: c }]\n',
+    messages: [
+      'pipelines.yaml:2: server.api_keys[0].scopes: must have at least 1 item',
+      'pipelines.yaml:2: server.api_keys[1].scopes[0]: "reed" is not a valid value; did you mean "read"?',
+      'pipelines.yaml:2: server.api_keys[2]: missing required field "scopes" (read, ingest and/or admin)',
+    ],
+  },
+  {
+    what: 'a store with settings of the other type',
+    yaml: 'store: { type: embedded, url: "postgres://db/x" }\n',
+    messages: ['pipelines.yaml:1: store.url: unknown key "url"; use one of: type, retention'],
+  },
+  {
+    what: 'a PostgreSQL store without its URL',
+    yaml: 'store:\n  type: postgres\n',
+    messages: ['pipelines.yaml:1: store: missing required field "url", e.g. "${DATABASE_URL}"'],
+  },
+  {
+    what: 'a bad value from the environment, named by its variable',
+    yaml: 'server: { port: 8080 }\n',
+    env: { PORT: 'eighty', TRIBUTARY_API_KEYS: 'k3y-one' },
+    messages: [
+      'pipelines.yaml: environment variable PORT: server.port: must be a whole number, got "eighty"',
+      'pipelines.yaml: environment variable TRIBUTARY_API_KEYS: server.api_keys: "k3y-…" is not key:scopes; write e.g. "<key>:read,ingest", entries separated by ;',
+    ],
+  },
+];
+
+describe('a bad configuration', () => {
+  it.each(BAD_CONFIGS)('gives exact messages for $what', async ({ yaml, env, messages }) => {
+    expect(await messagesOf(yaml, env)).toEqual(messages);
+  });
+
+  it('reports every problem of a file at once, in file order', async () => {
+    const yaml = `sources:
+  clicks: { type: generator, generator: clicks, rate: -5 }
+server: { prot: 8080 }
+pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - key_bye: user
+      - filter: "price >"
+      - window: { tumbling: 1 minute }
+        aggregate: { n: count }
+    sink: out
+`;
+    expect(await messagesOf(yaml)).toEqual([
+      'pipelines.yaml:2: sources.clicks.rate: must be above 0, got -5',
+      'pipelines.yaml:3: server.prot: unknown key "prot"; did you mean "port"?',
+      'pipelines.yaml:8: pipelines[0].steps[0].key_bye: unknown key "key_bye"; did you mean "key_by"?',
+      'pipelines.yaml:9: pipelines[0].steps[1].filter: "price >" is not a valid expression: unexpected token: EOF at column 8',
+      'pipelines.yaml:10: pipelines[0].steps[2].window.tumbling: "1 minute" is not a duration; use "1m"',
+    ]);
+  });
+
+  it('is one ConfigError with a code, the issues as data, and every message in its text', async () => {
+    const error = await parseConfig('server: { port: -1 }\nlog: { fsync: sometimes }\n', {
+      file: 'pipelines.yaml',
+      env: {},
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.code).toBe('TRB_CONFIG_INVALID');
+    expect(configError.domain).toBe('user');
+    expect(configError.issues).toEqual([
+      { file: 'pipelines.yaml', line: 1, field: 'server.port', message: 'must be at least 0, got -1' },
+      {
+        file: 'pipelines.yaml',
+        line: 2,
+        field: 'log.fsync',
+        message: '"sometimes" is not a valid value; use one of: always, interval, never',
+      },
+    ]);
+    expect(configError.message).toBe(
+      '2 errors in the configuration:\n' +
+        'pipelines.yaml:1: server.port: must be at least 0, got -1\n' +
+        'pipelines.yaml:2: log.fsync: "sometimes" is not a valid value; use one of: always, interval, never',
+    );
+  });
+});
