@@ -32,7 +32,8 @@ export const openPgliteBackend = async (dataDir?: string): Promise<SqlBackend> =
   const location = dataDir ? `PGlite in ${dataDir}` : 'PGlite in memory';
   let db: PGlite;
   try {
-    const template = dataDir && isNew(dataDir) && existsSync(PGLITE_TEMPLATE) ? await readFile(PGLITE_TEMPLATE) : undefined;
+    const template =
+      dataDir && isNew(dataDir) && existsSync(PGLITE_TEMPLATE) ? await readFile(PGLITE_TEMPLATE) : undefined;
     db = await PGlite.create(dataDir, template ? { loadDataDir: new Blob([template]) } : {});
   } catch (error) {
     throw unreachable(

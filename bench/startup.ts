@@ -1,0 +1,69 @@
+/**
+ * `tributary start --demo` until `/readyz` answers 200, on a fresh data directory each
+ * time (the cold start a newcomer sees; `npm start` compiles first, which is not counted).
+ * Baseline, in the same run: a bare node process that starts an HTTP server — the floor of
+ * starting any Node service here.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { info, median, REPS, report, round } from './harness.js';
+
+const TARGET_SECONDS = 5;
+const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
+const BARE = `require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')`;
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** Seconds from spawning `args` until GET `path` answers 200. */
+const timeToReady = async (args: string[], path: string): Promise<number> => {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tributary-bench-start-'));
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: String(port), TRIBUTARY_DATA_DIR: dataDir },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`${args.join(' ')} exited with ${child.exitCode} before it was ready`);
+      const ok = await fetch(`http://127.0.0.1:${port}${path}`)
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      if (ok) return (performance.now() - started) / 1000;
+      if (performance.now() - started > 60_000) throw new Error('not ready within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await rm(dataDir, { recursive: true, force: true });
+  }
+};
+
+const tributary: number[] = [];
+const bare: number[] = [];
+for (let r = 1; r <= Math.max(1, Math.min(REPS, 3)); r++) {
+  bare.push(await timeToReady(['-e', BARE], '/'));
+  tributary.push(await timeToReady([CLI, 'start', '--demo'], '/readyz'));
+  info(`  run ${r}: bare node ${bare.at(-1)!.toFixed(2)} s, tributary ${tributary.at(-1)!.toFixed(2)} s`);
+}
+const seconds = median(tributary);
+report({
+  benchmark: 'startup',
+  tributarySeconds: round(seconds, 2),
+  bareNodeSeconds: round(median(bare), 2),
+  target: TARGET_SECONDS,
+  targetOf: 'tributarySeconds',
+  pass: seconds <= TARGET_SECONDS,
+});

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { runStart } from './start.js';
+import { runValidate } from './validate.js';
+
+const program = new Command('tributary')
+  .description('A real-time data platform: ingest, event-time stream processing, storage, live API.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the platform (embedded mode): sources, pipelines, store and the HTTP API')
+  .option('-c, --config <file>', 'the YAML configuration (default: ./tributary.yaml)')
+  .option('--demo', 'run the bundled demo: generators and the example pipelines')
+  .action(async (options: { config?: string; demo?: boolean }) => {
+    process.exitCode = await runStart(options);
+  });
+
+program
+  .command('validate')
+  .description('check a configuration: print every error with file:line and field, exit 1 if any')
+  .argument('<file>', 'the YAML configuration')
+  .action(async (file: string) => {
+    process.exitCode = await runValidate(file);
+  });
+
+program
+  .command('bench')
+  .description('run the benchmarks; each prints one JSON line (BENCH_SCALE=0.1 for a quick run)')
+  .argument('[names...]', 'benchmarks to run (default: all)')
+  .action((names: string[]) => {
+    const runner = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+    const child = spawn(process.execPath, [runner, ...names], { stdio: 'inherit' });
+    child.on('exit', (code) => {
+      process.exitCode = code ?? 1;
+    });
+  });
+
+await program.parseAsync();

@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, formatIssue, loadConfig, type TributaryConfig } from '../config/index.js';
+import { describeError } from '../engine/errors.js';
+import { platformOptions } from '../runtime/from-config.js';
+import { Platform } from '../runtime/platform.js';
+import { startServer } from '../server/start.js';
+
+/** The package's root: the nearest folder above this file with the package.json (src/ or dist/src/ alike). */
+const packageRoot = (): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+};
+
+/** The demo configuration shipped with the package (config/demo.yaml). */
+export const DEMO_CONFIG = join(packageRoot(), 'config', 'demo.yaml');
+
+export interface StartOptions {
+  readonly config?: string;
+  readonly demo?: boolean;
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * `tributary start`: loads the configuration, starts the platform and the HTTP server, and
+ * runs until SIGINT or SIGTERM, then shuts down gracefully: stop intake (HTTP, ingestors),
+ * let pipelines drain and checkpoint, close storage. Returns the exit code.
+ */
+export const runStart = async (options: StartOptions): Promise<number> => {
+  const started = performance.now();
+  const file = chooseConfig(options);
+  if (!file) return 1;
+  let config: TributaryConfig;
+  try {
+    config = await loadConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) for (const issue of error.issues) err(formatIssue(issue));
+    else err(describeError(error).message);
+    return 1;
+  }
+
+  const platform = new Platform({
+    ...platformOptions(config),
+    onError: (where, error) => err(`tributary: ${where}: ${describeError(error).message}`),
+  });
+  try {
+    await platform.start();
+  } catch (error) {
+    err(`tributary: could not start: ${describeError(error).message}`);
+    await platform.stop().catch(() => {});
+    return 1;
+  }
+  const { server: settings } = config;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(platform, {
+      host: settings.host,
+      port: settings.port,
+      apiKeys: settings.apiKeys,
+      corsOrigins: settings.corsOrigins,
+      bodyLimit: settings.bodyLimit,
+    });
+  } catch (error) {
+    err(
+      `tributary: the HTTP server could not start on ${settings.host}:${settings.port}: ${describeError(error).message}`,
+    );
+    await platform.stop().catch(() => {});
+    return 1;
+  }
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  out(`Tributary is running (${seconds} s): ${server.url}`);
+  out(
+    `  ${config.pipelines.length} pipelines, ${Object.keys(config.sources).length} sources, data in ${config.dataDir}`,
+  );
+  out(`  API ${server.url}/api/v1/stats · metrics ${server.url}/metrics · docs ${server.url}/docs`);
+  out('  Ctrl-C stops it gracefully.');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) {
+        err(`${signal} again: exiting without a final checkpoint`);
+        process.exit(1);
+      }
+      stopping = true;
+      out(`\n${signal}: stopping intake, draining pipelines, writing checkpoints…`);
+      await server
+        .close()
+        .catch((error) => err(`tributary: closing the server: ${describeError(error).message}`));
+      await platform.stop().catch((error) => err(`tributary: stopping: ${describeError(error).message}`));
+      out('stopped.');
+      resolve(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+};
+
+const chooseConfig = (options: StartOptions): string | undefined => {
+  if (options.config && options.demo) {
+    err(
+      'tributary start: give either --config FILE or --demo, not both (the demo is config/demo.yaml; copy it to change it)',
+    );
+    return undefined;
+  }
+  if (options.config) return options.config;
+  if (options.demo) return DEMO_CONFIG;
+  if (existsSync('tributary.yaml')) return 'tributary.yaml';
+  err('tributary start: no configuration; pass --config FILE, put a tributary.yaml here, or try --demo');
+  return undefined;
+};

@@ -1,0 +1,119 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorCode, TributaryError } from '../engine/errors.js';
+
+/** The body of every 4xx and 5xx answer. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  TRB_HTTP_BAD_REQUEST: 400,
+  TRB_HTTP_UNAUTHORIZED: 401,
+  TRB_HTTP_FORBIDDEN: 403,
+  TRB_HTTP_NOT_FOUND: 404,
+  TRB_HTTP_BODY_TOO_LARGE: 413,
+  TRB_HTTP_UNSUPPORTED_MEDIA_TYPE: 415,
+  TRB_HTTP_NOT_READY: 503,
+  TRB_HTTP_INTERNAL: 500,
+  // A closed log or store is a platform shutting down, not a bad request.
+  TRB_LOG_CLOSED: 503,
+  TRB_STORE_CLOSED: 503,
+};
+
+/** The HTTP status for a Tributary error: by code where it says more, else by domain. */
+export const statusOf = (error: TributaryError): number =>
+  STATUS[error.code] ?? (error.domain === 'user' ? 400 : error.domain === 'external' ? 503 : 500);
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'TRB_HTTP_BAD_REQUEST',
+  401: 'TRB_HTTP_UNAUTHORIZED',
+  403: 'TRB_HTTP_FORBIDDEN',
+  404: 'TRB_HTTP_NOT_FOUND',
+  413: 'TRB_HTTP_BODY_TOO_LARGE',
+  415: 'TRB_HTTP_UNSUPPORTED_MEDIA_TYPE',
+  503: 'TRB_HTTP_NOT_READY',
+};
+
+export const badRequest = (message: string): TributaryError =>
+  new TributaryError('TRB_HTTP_BAD_REQUEST', message);
+export const notFound = (message: string): TributaryError =>
+  new TributaryError('TRB_HTTP_NOT_FOUND', message);
+
+/** `known` as a short list for a 404 message: the names a client could have meant. */
+export const listNames = (kind: string, known: readonly string[]): string => {
+  if (known.length === 0) return `there are no ${kind}`;
+  const shown = known.slice(0, 50).map((n) => JSON.stringify(n));
+  return `known ${kind}: ${shown.join(', ')}${known.length > 50 ? `, … (${known.length} in all)` : ''}`;
+};
+
+interface ValidationIssue {
+  readonly instancePath?: string;
+  readonly message?: string;
+  readonly params?: Record<string, unknown>;
+}
+
+const PART_NAMES: Record<string, string> = {
+  querystring: 'query parameter',
+  params: 'path parameter',
+  body: 'body field',
+  headers: 'header',
+};
+
+/** `limit: must be <= 1000 (query parameter)` rather than `querystring/limit must be <= 1000`. */
+const describeValidation = (issues: readonly ValidationIssue[], context: string | undefined): string => {
+  const part = PART_NAMES[context ?? ''] ?? context ?? 'request';
+  return issues
+    .map((issue) => {
+      const path = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+      const missing = issue.params?.missingProperty;
+      const name = path || (typeof missing === 'string' ? missing : '') || part;
+      const allowed = issue.params?.allowedValues;
+      const detail = Array.isArray(allowed)
+        ? `must be one of ${allowed.join(', ')}`
+        : (issue.message ?? 'invalid');
+      return `${name}: ${detail} (${part})`;
+    })
+    .join('; ');
+};
+
+/** Maps any thrown value to a status and the `{ error: { code, message } }` body. */
+export const toErrorBody = (
+  error: unknown,
+  bodyLimit?: number,
+): { status: number; body: ErrorBody; internal: boolean } => {
+  if (error instanceof TributaryError) {
+    const status = statusOf(error);
+    return { status, body: { error: { code: error.code, message: error.message } }, internal: status >= 500 };
+  }
+  const fastifyError = error as Partial<FastifyError> & { validation?: ValidationIssue[] };
+  if (Array.isArray(fastifyError.validation)) {
+    const message = describeValidation(fastifyError.validation, fastifyError.validationContext);
+    return { status: 400, body: { error: { code: 'TRB_HTTP_BAD_REQUEST', message } }, internal: false };
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = CODE_BY_STATUS[status] ?? 'TRB_HTTP_BAD_REQUEST';
+    const message =
+      fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `the request body is over the limit${bodyLimit ? ` of ${bodyLimit} bytes` : ''}; send smaller batches`
+        : fastifyError.message;
+    return { status, body: { error: { code, message: message ?? 'bad request' } }, internal: false };
+  }
+  return {
+    status: 500,
+    body: {
+      error: { code: 'TRB_HTTP_INTERNAL', message: 'the server failed this request; its log has the cause' },
+    },
+    internal: true,
+  };
+};
+
+/** The server's error handler: logs what is internal, answers with an `ErrorBody`. */
+export const createErrorHandler =
+  (bodyLimit: number) =>
+  (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
+    const { status, body, internal } = toErrorBody(error, bodyLimit);
+    if (internal) request.log.error({ err: error }, 'request failed');
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="tributary"');
+    reply.code(status).send(body);
+  };

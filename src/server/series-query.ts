@@ -1,0 +1,97 @@
+import { TributaryError } from '../engine/errors.js';
+import { toMillis } from '../engine/time/duration.js';
+import { AGGREGATIONS, type Aggregation, type SeriesQuery } from '../store/types.js';
+import { badRequest } from './http-errors.js';
+
+/** The query string of `GET /api/v1/series/:name`, as strings (limit already a number). */
+export interface SeriesQueryParams {
+  readonly from?: string;
+  readonly to?: string;
+  readonly step?: string;
+  readonly agg?: string;
+  readonly key?: readonly string[];
+  readonly limit?: number;
+  readonly fields?: string;
+}
+
+export const DEFAULT_RANGE_MS = 60 * 60 * 1000;
+export const DEFAULT_SERIES_LIMIT = 10_000;
+
+const INTEGER = /^-?\d+$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const RELATIVE = /^now(?:\s*-\s*(.+))?$/i;
+
+/**
+ * A time parameter: milliseconds since the epoch, ISO-8601 (UTC unless it has a zone), or
+ * `now` / `now-15m`.
+ */
+export const parseTime = (text: string, name: string, now: number): number => {
+  const value = text.trim();
+  if (INTEGER.test(value)) {
+    const ms = Number(value);
+    if (Number.isSafeInteger(ms)) return ms;
+  } else if (ISO_8601.test(value)) {
+    const zoned = /[T ]/.test(value) && !/(?:Z|[+-]\d{2}:?\d{2})$/i.test(value) ? `${value}Z` : value;
+    const ms = Date.parse(zoned.replace(' ', 'T'));
+    if (Number.isFinite(ms)) return ms;
+  } else {
+    const relative = RELATIVE.exec(value);
+    if (relative) return relative[1] === undefined ? now : now - duration(relative[1], name);
+  }
+  throw badRequest(
+    `${name}: ${JSON.stringify(text)} is not a time; use milliseconds since the epoch, ISO-8601 such as ` +
+      `2024-05-01T12:00:00Z, or now-15m`,
+  );
+};
+
+const duration = (text: string, name: string): number => {
+  try {
+    return toMillis(INTEGER.test(text.trim()) ? Number(text) : text, name);
+  } catch (error) {
+    if (error instanceof TributaryError) throw badRequest(error.message);
+    throw error;
+  }
+};
+
+/** Checks the query string and turns it into a store query; every error names its parameter. */
+export const toSeriesQuery = (params: SeriesQueryParams, now: number): SeriesQuery => {
+  const to = params.to === undefined ? now : parseTime(params.to, 'to', now);
+  const from = params.from === undefined ? to - DEFAULT_RANGE_MS : parseTime(params.from, 'from', now);
+  if (from > to) {
+    throw badRequest(`from: ${new Date(from).toISOString()} is after to (${new Date(to).toISOString()})`);
+  }
+  let step: number | undefined;
+  if (params.step !== undefined) {
+    step = duration(params.step, 'step');
+    if (!Number.isSafeInteger(step) || step < 1) {
+      throw badRequest(
+        `step: ${JSON.stringify(params.step)} is not a whole number of at least 1 ms; use e.g. 1m`,
+      );
+    }
+  }
+  let agg: Aggregation | undefined;
+  if (params.agg !== undefined) {
+    if (!(AGGREGATIONS as readonly string[]).includes(params.agg)) {
+      throw badRequest(
+        `agg: ${JSON.stringify(params.agg)} is not an aggregation; use ${AGGREGATIONS.join(', ')}`,
+      );
+    }
+    if (step === undefined) throw badRequest('agg: needs step, the size of the buckets to aggregate into');
+    agg = params.agg as Aggregation;
+  }
+  const keys = params.key ?? [];
+  if (keys.some((k) => k === '')) throw badRequest('key: empty; give key=<key>, once per key');
+  const fields = params.fields
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+  return {
+    from,
+    to,
+    ...(step !== undefined && { step }),
+    ...(agg !== undefined && { agg }),
+    ...(keys.length > 0 && { key: keys.length === 1 ? keys[0] : keys }),
+    limit: params.limit ?? DEFAULT_SERIES_LIMIT,
+    ...(fields !== undefined && fields.length > 0 && { fields }),
+  };
+};

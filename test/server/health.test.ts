@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { API_KEYS, expectError, type TestServer, testServer } from './helpers.js';
+
+describe('health', () => {
+  let server: TestServer;
+  afterEach(() => server.app.close());
+
+  it('answers /healthz 200 whether or not the platform is ready', async () => {
+    server = await testServer();
+    server.platform.isReady = false;
+    const response = await server.app.inject({ url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers /readyz 200 when ready and 503 with an error body when not', async () => {
+    server = await testServer();
+    expect((await server.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    server.platform.isReady = false;
+    expectError(await server.app.inject({ url: '/readyz' }), 503, 'TRB_HTTP_NOT_READY');
+    server.platform.isReady = true;
+    expect((await server.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('keeps both open when API keys are set', async () => {
+    server = await testServer({ apiKeys: [...API_KEYS] });
+    expect((await server.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await server.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('answers an unknown route 404 with the error body', async () => {
+    server = await testServer();
+    const message = expectError(await server.app.inject({ url: '/nope?x=1' }), 404, 'TRB_HTTP_NOT_FOUND');
+    expect(message).toBe('no route GET /nope; the routes are listed at /docs');
+    expectError(
+      await server.app.inject({ method: 'DELETE', url: '/api/v1/stats' }),
+      404,
+      'TRB_HTTP_NOT_FOUND',
+    );
+  });
+});
