@@ -6,13 +6,29 @@
 //   node scripts/complete-lockfile.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const OS = ['android', 'darwin', 'linux', 'win32', 'freebsd', 'openbsd', 'netbsd', 'sunos', 'aix', 'openharmony', 'cygwin'];
+const OS = [
+  'android',
+  'darwin',
+  'linux',
+  'win32',
+  'freebsd',
+  'openbsd',
+  'netbsd',
+  'sunos',
+  'aix',
+  'openharmony',
+  'cygwin',
+];
 const CPU = ['arm64', 'arm', 'x64', 'ia32', 'ppc64', 'riscv64', 's390x', 'loong64', 'mips64el', 'wasm32'];
 const ALIAS = { win32: 'win32', windows: 'win32', macos: 'darwin', gnueabihf: 'arm' };
 
 /** `@rollup/rollup-linux-x64-musl` → { os: ['linux'], cpu: ['x64'], libc: ['musl'] }. */
 const platformOf = (name) => {
-  const parts = name.split('/').pop().split('-').map((p) => ALIAS[p] ?? p);
+  const parts = name
+    .split('/')
+    .pop()
+    .split('-')
+    .map((p) => ALIAS[p] ?? p);
   const os = parts.find((p) => OS.includes(p));
   const cpu = parts.find((p) => CPU.includes(p));
   if (!os) return undefined;
