@@ -1,0 +1,162 @@
+/**
+ * The `tributary` command as a user runs it: start with a configuration, take events over
+ * HTTP, and stop gracefully on SIGTERM — intake stops, pipelines drain and checkpoint —
+ * so that nothing read is lost.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openEmbeddedLog } from '../../src/connectors/log/index.js';
+import { openSeriesStore } from '../../src/store/index.js';
+
+const CLI = fileURLToPath(new URL('../../dist/src/cli/index.js', import.meta.url));
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+};
+
+const until = async (check: () => boolean | Promise<boolean>, what: string) => {
+  for (let i = 0; i < 300; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+describe('tributary start', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves a configuration and shuts down gracefully on SIGTERM, checkpointing what it read', {
+    timeout: 60_000,
+  }, async () => {
+    expect(existsSync(CLI), 'run `npm run build` first (npm test does)').toBe(true);
+    const dir = await mkdtemp(join(tmpdir(), 'tributary-cli-'));
+    dirs.push(dir);
+    const port = await freePort();
+    const config = join(dir, 'tributary.yaml');
+    await writeFile(
+      config,
+      [
+        `data_dir: ${join(dir, 'data')}`,
+        `server: { port: ${port} }`,
+        'checkpoint: { interval: 1h }',
+        'sources:',
+        '  orders: { type: http }',
+        'sinks:',
+        '  copies: { type: log, topic: order-copies }',
+        'pipelines:',
+        '  - name: per-customer',
+        '    source: orders',
+        '    time: ts',
+        '    steps:',
+        '      - key_by: customer',
+        '      - window: { tumbling: 1m }',
+        '        aggregate: { orders: count, total: { sum: amount } }',
+        '    sink: per-customer',
+        '  - name: big-orders',
+        '    source: orders',
+        '    steps:',
+        "      - filter: 'amount > 100.0'",
+        '    sink: copies',
+        '',
+      ].join('\n'),
+    );
+
+    const started = run(['start', '--config', config]);
+    children.push(started.child);
+    await until(
+      () => started.output().includes('Tributary is running'),
+      `the server to start: ${started.output()}`,
+    );
+    const orders = [
+      { customer: 'c1', amount: 50, ts: 1_000 },
+      { customer: 'c1', amount: 150, ts: 2_000 },
+      { customer: 'c2', amount: 500, ts: 3_000 },
+    ];
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1/streams/orders/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(orders),
+    });
+    expect(response.status).toBe(202);
+    await until(async () => {
+      const body = (await (await fetch(`http://127.0.0.1:${port}/api/v1/pipelines/per-customer`)).json()) as {
+        recordsIn: number;
+      };
+      return body.recordsIn === 3;
+    }, 'the pipeline to read the orders');
+
+    // The checkpoint interval is an hour: only a graceful shutdown writes one now.
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
+    expect(started.output()).toContain('SIGTERM: stopping intake, draining pipelines, writing checkpoints');
+    expect(started.output()).toContain('stopped.');
+
+    const store = await openSeriesStore({ backend: 'pglite', dataDir: join(dir, 'data', 'store') });
+    const checkpoint = (await store.loadCheckpoint('per-customer')) as { offsets: Record<string, number> };
+    await store.close();
+    expect(checkpoint.offsets).toEqual({ orders: 3 });
+
+    const log = await openEmbeddedLog({ dir: join(dir, 'data', 'log') });
+    const { records } = await log.read('order-copies', 0);
+    await log.close();
+    expect(records.map((r) => JSON.parse(r.value.toString()))).toEqual([orders[1], orders[2]]);
+  });
+
+  it('refuses a configuration with errors, naming each with file:line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tributary-cli-'));
+    dirs.push(dir);
+    const config = join(dir, 'bad.yaml');
+    await writeFile(
+      config,
+      [
+        'sources:',
+        '  clicks: { type: generator, generator: clicks, rate: -5 }',
+        'pipelines:',
+        '  - name: p',
+        '    source: klicks',
+        '    sink: out',
+        '',
+      ].join('\n'),
+    );
+    for (const command of [
+      ['validate', config],
+      ['start', '--config', config],
+    ]) {
+      const result = run(command);
+      expect(await result.exited).toBe(1);
+      expect(result.output()).toContain(`${config}:2:`);
+      expect(result.output()).toContain(`${config}:5:`);
+    }
+  });
+});
