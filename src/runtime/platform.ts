@@ -43,7 +43,10 @@ export interface PlatformOptions {
   /** Where the log, the embedded store and ingestor state live. */
   readonly dataDir: string;
   readonly log?: Omit<EmbeddedLogOptions, 'dir'>;
-  readonly store: { readonly type: 'embedded' } | { readonly type: 'postgres'; readonly url: string };
+  readonly store:
+    | { readonly type: 'embedded' }
+    /** `schema`: where the store's tables live (default `tributary`). */
+    | { readonly type: 'postgres'; readonly url: string; readonly schema?: string };
   /** Stored results older than this (by window end) are deleted, checked every minute. */
   readonly storeRetentionMs?: number;
   readonly sources: Readonly<Record<string, SourceSpec>>;
@@ -111,7 +114,7 @@ export class Platform implements PlatformApi {
     for (const report of this.log.recovery) this.report('log', `recovered topic ${JSON.stringify(report)}`);
     this.store = await openSeriesStore(
       options.store.type === 'postgres'
-        ? { backend: 'postgres', url: options.store.url }
+        ? { backend: 'postgres', url: options.store.url, schema: options.store.schema }
         : { backend: 'pglite', dataDir: join(options.dataDir, 'store') },
     );
     const appender = this.countingAppender(this.log);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { count, pipeline, sum, tumbling } from '../../src/engine/index.js';
 import { Platform, type PlatformOptions } from '../../src/runtime/platform.js';
 
@@ -23,12 +23,28 @@ const clicksPerUser = () =>
 const dirs: string[] = [];
 const platforms: Platform[] = [];
 
+/**
+ * The same platform over the embedded store and over PostgreSQL. On PostgreSQL each data
+ * directory gets a schema of its own, so that tests do not see each other's results.
+ */
+const schemas = new Map<string, string>();
+const schemaFor = (dataDir: string): string => {
+  if (!schemas.has(dataDir)) schemas.set(dataDir, `tributary_test_${process.pid}_${schemas.size}`);
+  return schemas.get(dataDir)!;
+};
+const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const STORES: [string, (dataDir: string) => PlatformOptions['store']][] = [
+  ['the embedded store', () => ({ type: 'embedded' })],
+  ['PostgreSQL', (dataDir) => ({ type: 'postgres', url: POSTGRES_URL, schema: schemaFor(dataDir) })],
+];
+let storeOf: (dataDir: string) => PlatformOptions['store'] = STORES[0][1];
+
 const startPlatform = async (dataDir?: string, overrides: Partial<PlatformOptions> = {}) => {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'tributary-platform-')));
   if (!dataDir) dirs.push(dir);
   const platform = new Platform({
     dataDir: dir,
-    store: { type: 'embedded' },
+    store: storeOf(dir),
     sources: { clicks: { type: 'http' } },
     pipelines: [clicksPerUser()],
     pipelineTasks: { checkpointIntervalMs: 100, flushIntervalMs: 20, tickIntervalMs: 20 },
@@ -58,7 +74,19 @@ const eventually = async <T>(
   throw new Error(`timed out waiting for ${what}`);
 };
 
-describe('the embedded platform', () => {
+describe.each(STORES)('the embedded platform on %s', (_name, store) => {
+  beforeAll(() => {
+    storeOf = store;
+  });
+  afterAll(async () => {
+    if (schemas.size === 0 || store('').type !== 'postgres') return;
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    for (const schema of schemas.values()) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
   it('ingests events, aggregates them per window and stores the results', async () => {
     const { platform } = await startPlatform();
     expect(platform.ready()).toBe(true);
