@@ -54,39 +54,36 @@ export const pipelinesPlugin: FastifyPluginAsyncTypebox<PipelinesOptions> = asyn
     async (request) => find(request.params.name),
   );
 
-  app.get(
-    '/:name/dead-letters',
-    {
-      config: { scope: 'read' },
-      schema: {
-        summary: 'Recent dead letters of a pipeline (newest last) with their error and source position',
-        tags: ['platform'],
-        params: Name,
-        querystring: Limit,
-        response: { 200: Records, ...errors(400, 401, 403, 404) },
+  // Dead letters and late events: the same shape, read from the platform's recent-records rings.
+  const recent = [
+    [
+      'dead-letters',
+      'Recent dead letters of a pipeline (newest last) with their error and source position',
+      platform.deadLetters,
+    ],
+    [
+      'late-events',
+      'Recent late events of a pipeline (newest last): events behind the watermark',
+      platform.lateEvents,
+    ],
+  ] as const;
+  for (const [path, summary, read] of recent) {
+    app.get(
+      `/:name/${path}`,
+      {
+        config: { scope: 'read' },
+        schema: {
+          summary,
+          tags: ['platform'],
+          params: Name,
+          querystring: Limit,
+          response: { 200: Records, ...errors(400, 401, 403, 404) },
+        },
       },
-    },
-    async (request) => {
-      const { name } = find(request.params.name);
-      return { pipeline: name, records: platform.deadLetters(name, request.query.limit ?? 100) };
-    },
-  );
-
-  app.get(
-    '/:name/late-events',
-    {
-      config: { scope: 'read' },
-      schema: {
-        summary: 'Recent late events of a pipeline (newest last): events behind the watermark',
-        tags: ['platform'],
-        params: Name,
-        querystring: Limit,
-        response: { 200: Records, ...errors(400, 401, 403, 404) },
+      async (request) => {
+        const { name } = find(request.params.name);
+        return { pipeline: name, records: read.call(platform, name, request.query.limit ?? 100) };
       },
-    },
-    async (request) => {
-      const { name } = find(request.params.name);
-      return { pipeline: name, records: platform.lateEvents(name, request.query.limit ?? 100) };
-    },
-  );
+    );
+  }
 };
