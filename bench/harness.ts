@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { compile, type Plan } from '../src/index.js';
 
 /** `BENCH_SCALE` multiplies the event counts (0.1 for a quick run). */
 export const SCALE = numberEnv('BENCH_SCALE', 1);
@@ -64,6 +65,28 @@ export const toBatches = <T>(events: T[], time: (event: T) => number): InputBatc
     batches.push({ values, timestamps: values.map(time) });
   }
   return batches;
+};
+
+/**
+ * The engine side of a benchmark: every batch through a fresh job of `plan`, results to
+ * `sink`, late records to `late`. A dead letter means the benchmark's data is wrong.
+ */
+export const runJob = <T>(
+  plan: Plan,
+  source: string,
+  batches: InputBatch<T>[],
+  sink: (values: unknown[]) => void,
+  late: () => void = () => {},
+): void => {
+  const output = {
+    sink: (_name: string, batch: { values: unknown[] }) => sink(batch.values),
+    deadLetter: (letter: { error: { message: string } }) => {
+      throw new Error(`unexpected dead letter: ${letter.error.message}`);
+    },
+    late,
+  };
+  const job = compile(plan);
+  for (let b = 0; b < batches.length; b++) job.push(source, batches[b], output);
 };
 
 const collectGarbage = (): void => {

@@ -7,8 +7,18 @@
  * by merging) with 30 s of silence (so the session closes); timestamps lag their arrival
  * by up to 300 ms (bound: 1 s).
  */
-import { type Batch, boundedOutOfOrderness, compile, count, pipeline, session } from '../src/index.js';
-import { compare, type InputBatch, info, random, report, round, scaled, toBatches } from './harness.js';
+import { boundedOutOfOrderness, count, pipeline, session } from '../src/index.js';
+import {
+  compare,
+  type InputBatch,
+  info,
+  random,
+  report,
+  round,
+  runJob,
+  scaled,
+  toBatches,
+} from './harness.js';
 
 interface Click {
   user: string;
@@ -78,17 +88,15 @@ const plan = pipeline('session-windows')
 
 const runEngine = (batches: InputBatch<Click>[]): Totals => {
   const totals = newTotals();
-  const output = {
-    sink: (_name: string, batch: Batch<unknown>) => consume(totals, batch.values as SessionCount[]),
-    deadLetter: () => {
-      throw new Error('unexpected dead letter');
-    },
-    late: () => {
+  runJob(
+    plan,
+    'clicks',
+    batches,
+    (values) => consume(totals, values as SessionCount[]),
+    () => {
       totals.late++;
     },
-  };
-  const job = compile(plan);
-  for (let b = 0; b < batches.length; b++) job.push('clicks', batches[b], output);
+  );
   return totals;
 };
 

@@ -4,7 +4,17 @@
  * keeps successful requests (about half), the last map projects two fields.
  */
 import { type Batch, compile, pipeline } from '../src/index.js';
-import { compare, type InputBatch, info, random, report, round, scaled, toBatches } from './harness.js';
+import {
+  compare,
+  type InputBatch,
+  info,
+  random,
+  report,
+  round,
+  runJob,
+  scaled,
+  toBatches,
+} from './harness.js';
 
 /** A raw access-log record, as a decoder might hand it over: short names, status as text. */
 interface RawHit {
@@ -76,15 +86,7 @@ const plan = pipeline('stateless-chain')
 
 const runEngine = (batches: InputBatch<RawHit>[]): Totals => {
   const totals: Totals = { kept: 0, kb: 0 };
-  const output = {
-    sink: (_name: string, batch: Batch<unknown>) => consume(totals, batch.values as Projected[]),
-    deadLetter: () => {
-      throw new Error('unexpected dead letter');
-    },
-    late: () => {},
-  };
-  const job = compile(plan);
-  for (let b = 0; b < batches.length; b++) job.push('hits', batches[b], output);
+  runJob(plan, 'hits', batches, (values) => consume(totals, values as Projected[]));
   return totals;
 };
 

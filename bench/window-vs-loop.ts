@@ -6,8 +6,18 @@
  * Timeline: 100 events per ms spread over 10 k users, so each 10 s window holds about 100
  * events per user; timestamps lag their arrival by up to 300 ms (bound: 500 ms).
  */
-import { type Batch, boundedOutOfOrderness, compile, count, pipeline, tumbling } from '../src/index.js';
-import { compare, type InputBatch, info, random, report, round, scaled, toBatches } from './harness.js';
+import { boundedOutOfOrderness, count, pipeline, tumbling } from '../src/index.js';
+import {
+  compare,
+  type InputBatch,
+  info,
+  random,
+  report,
+  round,
+  runJob,
+  scaled,
+  toBatches,
+} from './harness.js';
 
 interface Click {
   user: string;
@@ -72,17 +82,15 @@ const plan = pipeline('window-vs-loop')
 
 const runEngine = (batches: InputBatch<Click>[]): Totals => {
   const totals = newTotals();
-  const output = {
-    sink: (_name: string, batch: Batch<unknown>) => consume(totals, batch.values as WindowCount[]),
-    deadLetter: () => {
-      throw new Error('unexpected dead letter');
-    },
-    late: () => {
+  runJob(
+    plan,
+    'clicks',
+    batches,
+    (values) => consume(totals, values as WindowCount[]),
+    () => {
       totals.late++;
     },
-  };
-  const job = compile(plan);
-  for (let b = 0; b < batches.length; b++) job.push('clicks', batches[b], output);
+  );
   return totals;
 };
 
