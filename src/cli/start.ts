@@ -5,6 +5,7 @@ import { ConfigError, formatIssue, loadConfig, type TributaryConfig } from '../c
 import { describeError } from '../engine/errors.js';
 import { platformOptions } from '../runtime/from-config.js';
 import { Platform } from '../runtime/platform.js';
+import { resolveOptions } from '../server/options.js';
 import { startServer } from '../server/start.js';
 
 /** The package's root: the nearest folder above this file with the package.json (src/ or dist/src/ alike). */
@@ -43,6 +44,22 @@ export const runStart = async (options: StartOptions): Promise<number> => {
     return 1;
   }
 
+  const { server: settings } = config;
+  const serverOptions = {
+    host: settings.host,
+    port: settings.port,
+    apiKeys: settings.apiKeys,
+    corsOrigins: settings.corsOrigins,
+    bodyLimit: settings.bodyLimit,
+  };
+  try {
+    // Refuse what the server would refuse (no API keys beyond loopback, …) before starting anything.
+    resolveOptions(serverOptions);
+  } catch (error) {
+    err(`tributary: ${describeError(error).message}`);
+    return 1;
+  }
+
   const platform = new Platform({
     ...platformOptions(config),
     onError: (where, error) => err(`tributary: ${where}: ${describeError(error).message}`),
@@ -54,16 +71,9 @@ export const runStart = async (options: StartOptions): Promise<number> => {
     await platform.stop().catch(() => {});
     return 1;
   }
-  const { server: settings } = config;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(platform, {
-      host: settings.host,
-      port: settings.port,
-      apiKeys: settings.apiKeys,
-      corsOrigins: settings.corsOrigins,
-      bodyLimit: settings.bodyLimit,
-    });
+    server = await startServer(platform, serverOptions);
   } catch (error) {
     err(
       `tributary: the HTTP server could not start on ${settings.host}:${settings.port}: ${describeError(error).message}`,

@@ -133,6 +133,16 @@ describe('tributary start', () => {
     expect(records.map((r) => JSON.parse(r.value.toString()))).toEqual([orders[1], orders[2]]);
   });
 
+  it('refuses to listen beyond loopback without API keys, before starting anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tributary-cli-'));
+    dirs.push(dir);
+    const result = run(['start', '--demo'], { HOST: '0.0.0.0', TRIBUTARY_DATA_DIR: join(dir, 'data') });
+    expect(await result.exited).toBe(1);
+    expect(result.output()).toContain('beyond loopback, without API keys');
+    expect(result.output()).toContain('TRIBUTARY_API_KEYS');
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
   it('refuses a configuration with errors, naming each with file:line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tributary-cli-'));
     dirs.push(dir);
