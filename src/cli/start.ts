@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, formatIssue, loadConfig, type TributaryConfig } from '../config/index.js';
 import { describeError } from '../engine/errors.js';
+import { createLogger } from '../observability/logger.js';
 import { platformOptions } from '../runtime/from-config.js';
 import { Platform } from '../runtime/platform.js';
 import { resolveOptions } from '../server/options.js';
@@ -23,7 +24,6 @@ export interface StartOptions {
   readonly demo?: boolean;
 }
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
@@ -44,6 +44,7 @@ export const runStart = async (options: StartOptions): Promise<number> => {
     return 1;
   }
 
+  const logger = createLogger();
   const { server: settings } = config;
   const serverOptions = {
     host: settings.host,
@@ -56,18 +57,15 @@ export const runStart = async (options: StartOptions): Promise<number> => {
     // Refuse what the server would refuse (no API keys beyond loopback, …) before starting anything.
     resolveOptions(serverOptions);
   } catch (error) {
-    err(`tributary: ${describeError(error).message}`);
+    logger.fatal({ error: describeError(error) }, describeError(error).message);
     return 1;
   }
 
-  const platform = new Platform({
-    ...platformOptions(config),
-    onError: (where, error) => err(`tributary: ${where}: ${describeError(error).message}`),
-  });
+  const platform = new Platform({ ...platformOptions(config), logger });
   try {
     await platform.start();
   } catch (error) {
-    err(`tributary: could not start: ${describeError(error).message}`);
+    logger.fatal({ error: describeError(error) }, `could not start: ${describeError(error).message}`);
     await platform.stop().catch(() => {});
     return 1;
   }
@@ -75,35 +73,45 @@ export const runStart = async (options: StartOptions): Promise<number> => {
   try {
     server = await startServer(platform, serverOptions);
   } catch (error) {
-    err(
-      `tributary: the HTTP server could not start on ${settings.host}:${settings.port}: ${describeError(error).message}`,
+    const where = `${settings.host}:${settings.port}`;
+    logger.fatal(
+      { error: describeError(error) },
+      `the HTTP server could not start on ${where}: ${describeError(error).message}`,
     );
     await platform.stop().catch(() => {});
     return 1;
   }
 
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  out(`Tributary is running (${seconds} s): ${server.url}`);
-  out(
-    `  ${config.pipelines.length} pipelines, ${Object.keys(config.sources).length} sources, data in ${config.dataDir}`,
+  logger.info(
+    {
+      url: server.url,
+      startupSeconds: Math.round(performance.now() - started) / 1000,
+      pipelines: config.pipelines.map((p) => p.name),
+      sources: Object.keys(config.sources),
+      dataDir: config.dataDir,
+      api: `${server.url}/api/v1/stats`,
+      metrics: `${server.url}/metrics`,
+      docs: `${server.url}/docs`,
+    },
+    `Tributary is running: ${server.url} (Ctrl-C stops it gracefully)`,
   );
-  out(`  API ${server.url}/api/v1/stats · metrics ${server.url}/metrics · docs ${server.url}/docs`);
-  out('  Ctrl-C stops it gracefully.');
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) {
-        err(`${signal} again: exiting without a final checkpoint`);
+        logger.warn(`${signal} again: exiting without a final checkpoint`);
         process.exit(1);
       }
       stopping = true;
-      out(`\n${signal}: stopping intake, draining pipelines, writing checkpoints…`);
+      logger.info({ signal }, `${signal}: stopping intake, draining pipelines, writing checkpoints`);
       await server
         .close()
-        .catch((error) => err(`tributary: closing the server: ${describeError(error).message}`));
-      await platform.stop().catch((error) => err(`tributary: stopping: ${describeError(error).message}`));
-      out('stopped.');
+        .catch((error) => logger.error({ error: describeError(error) }, 'closing the HTTP server failed'));
+      await platform
+        .stop()
+        .catch((error) => logger.error({ error: describeError(error) }, 'stopping failed'));
+      logger.info('stopped');
       resolve(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));

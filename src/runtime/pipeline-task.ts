@@ -6,6 +6,7 @@ import { compile, type Job, type JobSnapshot, type NodeStats } from '../engine/j
 import type { DeadLetter, JobOutput, LateEvent } from '../engine/operators/operator.js';
 import type { Plan } from '../engine/plan/plan.js';
 import type { Clock } from '../engine/time/clock.js';
+import { type Logger, LogThrottle } from '../observability/logger.js';
 import type { OperatorStatus, PipelineStatus } from '../server/platform-api.js';
 import type { SeriesStore } from '../store/series-store.js';
 import type { SeriesUpsert } from '../store/types.js';
@@ -40,6 +41,8 @@ export interface PipelineTaskDeps {
   readonly clock: Clock;
   readonly options: PipelineTaskOptions;
   readonly onError: (pipeline: string, error: unknown) => void;
+  /** Logs dead letters (throttled per operator) and the restore; already bound to the pipeline. */
+  readonly logger?: Logger;
 }
 
 /** What a pipeline's checkpoint holds: operator state and the offsets it corresponds to. */
@@ -81,6 +84,7 @@ export class PipelineTask implements JobOutput {
   private readonly outRate: RateMeter;
   private readonly operatorRates = new Map<string, { meter: RateMeter; seen: number }>();
   private deadLetterCount = 0;
+  private readonly throttle = new LogThrottle();
   private lateCount = 0;
 
   constructor(private readonly deps: PipelineTaskDeps) {
@@ -101,6 +105,10 @@ export class PipelineTask implements JobOutput {
         if (this.offsets.has(topic)) this.offsets.set(topic, offset);
       }
       this.lastCheckpoint = { at: saved.at, durationMs: 0 };
+      this.deps.logger?.info(
+        { offsets: saved.offsets, checkpointAt: new Date(saved.at).toISOString() },
+        'restored from checkpoint',
+      );
     }
     const now = this.deps.clock.now();
     this.lastFlush = now;
@@ -144,6 +152,19 @@ export class PipelineTask implements JobOutput {
       position: letter.position,
     });
     this.deadLetterBuffer.push({ value: Buffer.from(JSON.stringify(letter)) });
+    const logger = this.deps.logger;
+    const suppressed = logger ? this.throttle.admit(letter.operator) : undefined;
+    if (logger && suppressed !== undefined) {
+      logger.warn(
+        {
+          operator: letter.operator,
+          position: letter.position,
+          error: letter.error,
+          suppressedSinceLast: suppressed,
+        },
+        `dead letter: ${letter.error.message}`,
+      );
+    }
   }
 
   /** A record a sink refused (a store sink given something that is not a window result). */

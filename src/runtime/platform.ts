@@ -7,6 +7,7 @@ import type { AppendRecord } from '../connectors/log/record-format.js';
 import { describeError, TributaryError } from '../engine/errors.js';
 import type { Plan } from '../engine/plan/plan.js';
 import { type Clock, systemClock } from '../engine/time/clock.js';
+import type { Logger } from '../observability/logger.js';
 import type {
   IngestEvent,
   IngestResult,
@@ -56,7 +57,9 @@ export interface PlatformOptions {
   readonly pipelineTasks?: Partial<PipelineTaskOptions>;
   readonly createIngestor?: IngestorFactory;
   readonly clock?: Clock;
-  /** Where problems are reported (the logger, later); default stderr. */
+  /** Structured logs (pipeline lifecycle, dead letters, failures); default: none. */
+  readonly logger?: Logger;
+  /** Where failures are reported besides the log (tests); default: the log, or stderr without one. */
   readonly onError?: (where: string, error: unknown) => void;
 }
 
@@ -251,6 +254,7 @@ export class Platform implements PlatformApi {
       clock: this.clock,
       options: { ...DEFAULT_TASK_OPTIONS, ...this.options.pipelineTasks },
       onError: (pipeline, error) => this.report(`pipeline ${pipeline}`, error),
+      logger: this.options.logger?.child({ pipeline: plan.name }),
     });
     return task;
   }

@@ -120,7 +120,7 @@ describe('tributary start', () => {
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
     expect(started.output()).toContain('SIGTERM: stopping intake, draining pipelines, writing checkpoints');
-    expect(started.output()).toContain('stopped.');
+    expect(started.output()).toContain('"msg":"stopped"');
 
     const store = await openSeriesStore({ backend: 'pglite', dataDir: join(dir, 'data', 'store') });
     const checkpoint = (await store.loadCheckpoint('per-customer')) as { offsets: Record<string, number> };
