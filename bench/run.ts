@@ -18,6 +18,7 @@ const BENCHMARKS = [
   'http-ingest',
   'startup',
   'expressions',
+  'alerts',
 ];
 
 const requested = process.argv.slice(2);

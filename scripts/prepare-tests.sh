@@ -18,4 +18,5 @@ fi
 echo "Installing ${missing[*]} from Debian's archive (once)…" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null
+# fonts-liberation: readable text in the dashboard screenshots.
+apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-liberation >/dev/null

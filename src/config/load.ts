@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { AlertingDocument } from '../alerts/schema.js';
+import { resolveAlerting } from '../alerts/settings.js';
 import { TributaryError } from '../engine/errors.js';
 import type { Plan } from '../engine/index.js';
 import { readDocument } from './document.js';
@@ -61,6 +63,8 @@ export interface TributaryConfig {
   /** Declared sinks, plus a store sink for every other sink name a pipeline uses. */
   readonly sinks: Readonly<Record<string, SinkSettings>>;
   readonly pipelines: readonly ConfiguredPipeline[];
+  /** The `alerts:` section as written (checked: its rules compile); the runtime opens the alert engine with it. */
+  readonly alerts?: AlertingDocument;
 }
 
 /**
@@ -152,6 +156,16 @@ export const parseConfig = async (
   const server = section('server', () => resolveServer(config.server, apiKeys));
   const log = section('log', () => resolveLog(config.log));
   const store = section('store', () => resolveStore(config.store, report));
+  section('alerts', () => {
+    try {
+      resolveAlerting(config.alerts);
+    } catch (error) {
+      // resolveAlerting names the field (`alerts.rules[2].severity: …`); point at it in the file.
+      const message = error instanceof Error ? error.message : String(error);
+      const match = /^(alerts[^:]*): (.*)$/s.exec(message);
+      report(match ? fieldPath(match[1]) : ['alerts'], match ? match[2] : message);
+    }
+  });
   const checkpoint = section('checkpoint', () => ({
     intervalMs: millis(config.checkpoint?.interval, 5_000),
   }));
@@ -228,6 +242,7 @@ export const parseConfig = async (
     sources,
     sinks,
     pipelines: pipelines.filter(Boolean),
+    alerts: config.alerts,
   };
 };
 
@@ -252,3 +267,10 @@ const endsOf = (plan: Plan) => ({
   sources: plan.nodes.flatMap((n) => (n.kind === 'source' ? [n.source] : [])),
   sinks: [...new Set(plan.nodes.flatMap((n) => (n.kind === 'sink' ? [n.sink] : [])))],
 });
+
+/** `alerts.rules[2].severity` → `['alerts', 'rules', 2, 'severity']`. */
+const fieldPath = (text: string): (string | number)[] =>
+  text
+    .split(/\.|\[|\]/)
+    .filter((part) => part !== '')
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));

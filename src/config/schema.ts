@@ -8,6 +8,7 @@
  * names declared sources, expressions compile, sizes of windows fit.
  */
 import Type, { type Static, type TSchema } from 'typebox';
+import { AlertingSchema } from '../alerts/schema.js';
 
 /** `"10s"`, `"1m30s"` or milliseconds. */
 const duration = (description: string, options: Record<string, unknown> = {}) =>
@@ -267,6 +268,7 @@ export const ConfigSchema = Type.Object(
     sources: Type.Optional(Type.Record(Type.String(), SourceSchema)),
     sinks: Type.Optional(Type.Record(Type.String(), SinkSchema)),
     pipelines: Type.Optional(Type.Array(PipelineSchema)),
+    alerts: Type.Optional(AlertingSchema),
   },
   closed,
 );

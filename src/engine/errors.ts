@@ -118,6 +118,16 @@ export const ERROR_CODES = {
     domain: 'user',
     summary: 'A WebSocket message is not a valid subscribe/unsubscribe request.',
   },
+  // Alerting (src/alerts).
+  TRB_ALERT_INVALID: {
+    domain: 'user',
+    summary: 'An alert rule, route, receiver, silence, matcher or template is invalid.',
+  },
+  TRB_ALERT_NOT_FOUND: { domain: 'user', summary: 'No alert rule, silence or alert has that name or id.' },
+  TRB_ALERT_NOTIFY_FAILED: {
+    domain: 'external',
+    summary: 'A notifier (webhook, e-mail, chat) failed to deliver after its retries.',
+  },
   // The runtime (src/runtime).
   TRB_NOT_STARTED: { domain: 'user', summary: 'The platform was used before start() or after stop().' },
   // Configuration (src/config).

@@ -19,4 +19,5 @@ export const platformOptions = (config: TributaryConfig): PlatformOptions => ({
   pipelines: config.pipelines.map((p) => p.plan),
   pipelineTasks: { checkpointIntervalMs: config.checkpoint.intervalMs },
   createIngestor,
+  alerts: config.alerts,
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import type { AlertingDocument } from '../alerts/schema.js';
 import type { Appender, Ingestor } from '../connectors/ingestor.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../connectors/log/embedded-log.js';
 import type { EmbeddedLogOptions } from '../connectors/log/options.js';
@@ -19,6 +20,7 @@ import type {
 import { openSeriesStore } from '../store/index.js';
 import type { SeriesStore } from '../store/series-store.js';
 import type { SeriesInfo, SeriesPoint, SeriesQuery } from '../store/types.js';
+import { ALERT_LATE_SINK, ALERT_SINK, PlatformAlerting } from './alerting.js';
 import { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
@@ -55,6 +57,8 @@ export interface PlatformOptions {
   readonly sinks?: Readonly<Record<string, SinkSpec>>;
   readonly pipelines: readonly Plan[];
   readonly pipelineTasks?: Partial<PipelineTaskOptions>;
+  /** The `alerts:` section: rules, routes, receivers, silences. None: no alerting. */
+  readonly alerts?: AlertingDocument;
   readonly createIngestor?: IngestorFactory;
   readonly clock?: Clock;
   /** Structured logs (pipeline lifecycle, dead letters, failures); default: none. */
@@ -96,6 +100,7 @@ export class Platform implements PlatformApi {
   private readonly ingestors: Ingestor[] = [];
   private log: EmbeddedLog | undefined;
   private store: SeriesStore | undefined;
+  private alertingState: PlatformAlerting | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private retention: NodeJS.Timeout | undefined;
   private started = 0;
@@ -121,9 +126,21 @@ export class Platform implements PlatformApi {
         : { backend: 'pglite', dataDir: join(options.dataDir, 'store') },
     );
     const appender = this.countingAppender(this.log);
-    for (const plan of options.pipelines)
-      this.tasks.push(this.createTask(plan, this.log, this.store, appender));
+    if (options.alerts) {
+      this.alertingState = await PlatformAlerting.open({
+        document: options.alerts,
+        store: this.store,
+        registry: this.metrics,
+        clock: this.clock,
+        logger: options.logger,
+        publish: (event) => this.updates.publish('alerts', event),
+        onError: (error) => this.report('alerts', error),
+      });
+    }
+    const plans = [...options.pipelines, ...PlatformAlerting.patternPlans(options.alerts)];
+    for (const plan of plans) this.tasks.push(this.createTask(plan, this.log, this.store, appender));
     for (const task of this.tasks) await task.start();
+    this.alertingState?.start();
     for (const [name, spec] of Object.entries(options.sources)) {
       const ingestor = options.createIngestor?.(name, spec, appender, { dataDir: options.dataDir });
       if (ingestor) this.ingestors.push(ingestor);
@@ -146,6 +163,7 @@ export class Platform implements PlatformApi {
     clearInterval(this.retention);
     await Promise.all(this.ingestors.map((i) => i.stop().catch((error) => this.report(i.name, error))));
     await Promise.all(this.tasks.map((t) => t.stop().catch((error) => this.report(t.name, error))));
+    await this.alertingState?.close().catch((error) => this.report('alerts', error));
     await this.store?.close();
     await this.log?.close();
   }
@@ -235,7 +253,15 @@ export class Platform implements PlatformApi {
     let task: PipelineTask;
     for (const node of plan.nodes) {
       if (node.kind !== 'sink' || sinks.has(node.sink)) continue;
-      const spec: SinkSpec = this.options.sinks?.[node.sink] ?? { type: 'store', series: node.sink };
+      if (node.sink === ALERT_SINK && this.alertingState) {
+        sinks.set(node.sink, this.alertingState.sink());
+        continue;
+      }
+      const spec: SinkSpec =
+        this.options.sinks?.[node.sink] ??
+        (node.sink === ALERT_LATE_SINK
+          ? { type: 'log', topic: ALERT_LATE_SINK }
+          : { type: 'store', series: node.sink });
       sinks.set(
         node.sink,
         this.createSink(node.sink, spec, store, appender, (batch, i, error) =>
@@ -280,6 +306,12 @@ export class Platform implements PlatformApi {
 
   private publishSeries(series: string, points: SeriesPoint[]): void {
     this.updates.publish(`series:${series}`, points);
+    this.alertingState?.observeSeries(series, points);
+  }
+
+  /** The alert engine, when the configuration has an `alerts:` section. */
+  alerting(): PlatformAlerting['engine'] | undefined {
+    return this.alertingState?.engine;
   }
 
   /** Counts what is appended, per source, for the ingest rate and active sources. */

@@ -3,8 +3,10 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { createErrorHandler } from './http-errors.js';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import type { PlatformApi } from './platform-api.js';
+import { alertsPlugin } from './plugins/alerts.js';
 import { authPlugin } from './plugins/auth.js';
 import { corsPlugin } from './plugins/cors.js';
+import { dashboardPlugin } from './plugins/dashboard.js';
 import { docsPlugin } from './plugins/docs.js';
 import { healthPlugin } from './plugins/health.js';
 import { httpMetricsPlugin, metricsPlugin } from './plugins/metrics.js';
@@ -72,7 +74,9 @@ const registerPlugins = async (app: FastifyInstance, platform: PlatformApi, opti
   await app.register(pipelinesPlugin, { prefix: '/api/v1/pipelines', platform });
   await app.register(streamsPlugin, { prefix: '/api/v1/streams', platform, metrics });
   await app.register(seriesPlugin, { prefix: '/api/v1/series', platform });
+  await app.register(alertsPlugin, { prefix: '/api/v1/alerts', platform });
   await app.register(wsPlugin, { prefix: '/ws', platform, metrics, live: options.live });
+  await app.register(dashboardPlugin, {});
 };
 
 /** `?apiKey=` (WebSocket clients) never reaches the log. */

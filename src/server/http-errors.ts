@@ -18,6 +18,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   // A closed log or store is a platform shutting down, not a bad request.
   TRB_LOG_CLOSED: 503,
   TRB_STORE_CLOSED: 503,
+  TRB_ALERT_NOT_FOUND: 404,
 };
 
 /** The HTTP status for a Tributary error: by code where it says more, else by domain. */

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { AlertEngine } from '../alerts/engine.js';
 import type { SeriesInfo, SeriesPoint, SeriesQuery } from '../store/types.js';
 
 /**
@@ -36,7 +37,27 @@ export interface PlatformApi {
 
   /** The Prometheus registry; the server adds its HTTP and WebSocket metrics to it. */
   readonly metrics: Registry;
+
+  /** Alerts, rules and silences; undefined when alerting is not configured (the routes then answer 404). */
+  alerting?(): AlertingApi | undefined;
 }
+
+/** What the alert routes use of the alert engine. */
+export type AlertingApi = Pick<
+  AlertEngine,
+  | 'alerts'
+  | 'alert'
+  | 'history'
+  | 'notifications'
+  | 'rules'
+  | 'rule'
+  | 'upsertRule'
+  | 'removeRule'
+  | 'silences'
+  | 'addSilence'
+  | 'expireSilence'
+  | 'silenceAlert'
+>;
 
 export interface IngestEvent {
   readonly value: unknown;

@@ -82,6 +82,14 @@ export class SeriesStore {
     return { kind: this.#backend.kind, location: this.#backend.location };
   }
 
+  /**
+   * The database and schema under this store, for a store of its own kind that shares them
+   * (alert state: `AlertStore.onSeriesStore`). It stays owned by this store, closed with it.
+   */
+  get sql(): { readonly backend: SqlBackend; readonly schema: string } {
+    return { backend: this.#backend, schema: this.#tables.schema.slice(1, -1) };
+  }
+
   /** Upserts window results into one series. */
   upsert(series: string, results: readonly ResultRecord[]): Promise<WriteSummary> {
     return this.commit({ upserts: [{ series, results }] });

@@ -68,6 +68,8 @@ describe('the demo, live', () => {
       ['sensor-temperatures', 'running'],
       ['failed-logins', 'running'],
       ['host-metrics', 'running'],
+      // The brute-force alert rule is a pattern matched on the engine: a pipeline of its own.
+      ['alert:brute-force', 'running'],
     ]);
   });
 

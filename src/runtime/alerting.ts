@@ -1,0 +1,116 @@
+import type { Registry } from 'prom-client';
+import { patternPipeline } from '../alerts/cep/compile.js';
+import { AlertEngine, type AlertEvent } from '../alerts/engine.js';
+import type { Observation } from '../alerts/model.js';
+import { observationsFromMetrics, observationsFromResults } from '../alerts/observations.js';
+import type { AlertingDocument, PatternRuleDocument } from '../alerts/schema.js';
+import { compileExpression } from '../config/expressions.js';
+import type { Batch } from '../engine/batch.js';
+import type { Plan } from '../engine/plan/plan.js';
+import type { Clock } from '../engine/time/clock.js';
+import type { Logger } from '../observability/logger.js';
+import { AlertStore } from '../store/alert-store.js';
+import type { SeriesStore } from '../store/series-store.js';
+import type { SeriesPoint } from '../store/types.js';
+import type { SinkWriter } from './sinks.js';
+
+/** The sink name of pattern-rule pipelines: what they emit are observations for the alert engine. */
+export const ALERT_SINK = 'alerts';
+/** Their late events, kept in a log topic of that name. */
+export const ALERT_LATE_SINK = 'alerts-late';
+
+/**
+ * Alerting inside the platform: the alert engine with its state in the store, fed with
+ * the results stored by every pipeline, the platform's own metrics, and the observations of
+ * the pattern-rule pipelines; ticked on its evaluation interval; its events published on
+ * the `alerts` channel.
+ */
+export class PlatformAlerting {
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly engine: AlertEngine,
+    private readonly registry: Registry,
+    private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  static async open(options: {
+    readonly document: AlertingDocument;
+    readonly store: SeriesStore;
+    readonly registry: Registry;
+    readonly clock: Clock;
+    readonly logger?: Logger;
+    readonly publish: (event: AlertEvent) => void;
+    readonly onError: (error: unknown) => void;
+  }): Promise<PlatformAlerting> {
+    const engine = await AlertEngine.open({
+      config: options.document,
+      persistence: await AlertStore.onSeriesStore(options.store),
+      registry: options.registry,
+      clock: options.clock,
+      logger: options.logger?.child({ component: 'alerts' }),
+    });
+    engine.subscribe(options.publish);
+    return new PlatformAlerting(engine, options.registry, options.clock, options.onError);
+  }
+
+  /** One pipeline per pattern rule, reading the rule's source topic. */
+  static patternPlans(document: AlertingDocument | undefined): Plan[] {
+    const rules = (document?.rules ?? []).filter((r): r is PatternRuleDocument => r.type === 'pattern');
+    return rules.map((rule) =>
+      patternPipeline(rule, (text, use, field) => compileExpression(text, { use, label: field }).evaluate, {
+        sink: ALERT_SINK,
+        lateSink: ALERT_LATE_SINK,
+      }),
+    );
+  }
+
+  /** Starts the evaluation timer: time-based transitions and the platform's metrics. */
+  start(): void {
+    this.timer = setInterval(() => void this.evaluate(), this.engine.evaluationIntervalMs);
+  }
+
+  /** Stored results of a series, as observations. */
+  observeSeries(series: string, points: readonly SeriesPoint[]): void {
+    const records = points.map(({ key, start, end, values }) => ({
+      value: { key, start, end, ...values },
+      timestamp: end - 1,
+    }));
+    this.observe(observationsFromResults(series, records));
+  }
+
+  /** The writer behind a pattern pipeline's `alerts` sink: observations go straight to the engine. */
+  sink(): SinkWriter {
+    return {
+      name: ALERT_SINK,
+      pending: 0,
+      write: (batch: Batch<unknown>) => this.observe(batch.values as Observation[]),
+      flush: async () => {},
+    };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.engine.close();
+  }
+
+  private observe(observations: readonly Observation[]): void {
+    if (observations.length === 0) return;
+    try {
+      this.engine.observe(observations);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  private async evaluate(): Promise<void> {
+    try {
+      const now = this.clock.now();
+      this.engine.observe(await observationsFromMetrics(this.registry, now), now);
+      this.engine.tick(now);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}
