@@ -44,7 +44,7 @@ export const runStart = async (options: StartOptions): Promise<number> => {
     return 1;
   }
 
-  const logger = createLogger();
+  const logger = createLogger({ level: config.logLevel });
   const { server: settings } = config;
   const serverOptions = {
     host: settings.host,

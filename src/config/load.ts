@@ -63,6 +63,8 @@ export interface TributaryConfig {
   /** Declared sinks, plus a store sink for every other sink name a pipeline uses. */
   readonly sinks: Readonly<Record<string, SinkSettings>>;
   readonly pipelines: readonly ConfiguredPipeline[];
+  /** Level of the JSON logs (`log_level`, `LOG_LEVEL`). */
+  readonly logLevel: string;
   /** The `alerts:` section as written (checked: its rules compile); the runtime opens the alert engine with it. */
   readonly alerts?: AlertingDocument;
 }
@@ -242,6 +244,7 @@ export const parseConfig = async (
     sources,
     sinks,
     pipelines: pipelines.filter(Boolean),
+    logLevel: config.log_level ?? 'info',
     alerts: config.alerts,
   };
 };

@@ -17,6 +17,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'TRIBUTARY_API_KEYS', setting: 'server.api_keys', description: '"key1:read,ingest;key2:admin"' },
   { name: 'DATABASE_URL', setting: 'store', description: 'use PostgreSQL at this URL as the store' },
   { name: 'MQTT_URL', setting: 'sources.*.url', description: 'broker of every mqtt source' },
+  { name: 'LOG_LEVEL', setting: 'log_level', description: 'level of the JSON logs' },
 ];
 
 type Data = Record<string, unknown>;
@@ -64,6 +65,8 @@ export const applyOverrides = (data: Data, env: Environment): Map<string, string
     // The file's retention stays the file's: errors about it point at its line.
     if (retention !== undefined) origins.set('store.retention', '');
   }
+  const level = value('LOG_LEVEL');
+  if (level !== undefined) set(['log_level'], 'LOG_LEVEL', level);
   const mqtt = value('MQTT_URL');
   if (mqtt !== undefined && isObject(data.sources)) {
     for (const [name, source] of Object.entries(data.sources)) {

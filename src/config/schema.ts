@@ -262,6 +262,12 @@ export const ConfigSchema = Type.Object(
   {
     server: Type.Optional(ServerSchema),
     data_dir: Type.Optional(Type.String({ minLength: 1, default: '.tributary' })),
+    log_level: Type.Optional(
+      Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+        default: 'info',
+        description: 'Level of the JSON logs on stdout',
+      }),
+    ),
     log: Type.Optional(LogSchema),
     store: Type.Optional(StoreSchema),
     checkpoint: Type.Optional(CheckpointSchema),

@@ -152,6 +152,8 @@ describe('a minimal configuration', () => {
       sources: {},
       sinks: {},
       pipelines: [],
+      logLevel: 'info',
+      alerts: undefined,
     });
   });
 
