@@ -3,6 +3,7 @@
  * accept what the server returns (src/server/platform-api.ts). `npm run typecheck` fails
  * here when the two drift apart.
  */
+import type * as alerts from '../../src/alerts/model.js';
 import type * as server from '../../src/server/platform-api.js';
 import type {
   SeriesInfo as ServerSeriesInfo,
@@ -19,4 +20,7 @@ export type Contract = [
   Accepts<web.StoredRecord, server.StoredRecord>,
   Accepts<web.SeriesPoint, ServerSeriesPoint>,
   Accepts<web.SeriesInfo, ServerSeriesInfo>,
+  Accepts<web.AlertView, alerts.AlertView>,
+  Accepts<web.AlertTransition, alerts.AlertTransition>,
+  Accepts<web.Silence, alerts.Silence>,
 ];

@@ -266,6 +266,54 @@ describe('the dashboard in a browser', () => {
     await screenshot(page(), 'alerts-then-overview');
   });
 
+  it('lists a firing brute-force alert with its history, and silences it from the dashboard', async () => {
+    const ip = '198.51.100.99';
+    const start = Date.now();
+    // Six failed logins from one IP within a minute: the demo's brute-force rule fires.
+    const response = await fetch(`${demo.url}/api/v1/streams/logins/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        Array.from({ length: 6 }, (_, i) => ({ ip, user: 'root', success: false, ts: start + i })),
+      ),
+    });
+    expect(response.status).toBe(202);
+
+    // Also when run on its own (-t): the dashboard may not be open yet.
+    if (!page().url().startsWith(demo.url)) await page().goto(demo.url);
+    await goTo(page(), 'Alerts');
+    const row = page().locator(`[data-testid="alerts-table"] tr[data-key="${ip}"]`, {
+      hasText: 'brute-force',
+    });
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.locator('[data-status]').getAttribute('data-status')).toBe('firing');
+    expect(await row.textContent()).toContain(`key=${ip}`);
+    expect(await row.getAttribute('data-silenced')).toBe('false');
+    const fingerprint = (await row.getAttribute('data-fingerprint')) ?? '';
+    expect(fingerprint).not.toBe('');
+
+    // Its change of state is in the history.
+    await page()
+      .locator(`[data-testid="history-table"] tr[data-fingerprint="${fingerprint}"]`, { hasText: 'firing' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await screenshot(page(), 'alerts-firing');
+
+    await row.locator('select').selectOption('15m');
+    await row.locator('[data-testid="silence-button"]').click();
+    await expect.poll(() => row.getAttribute('data-silenced'), { timeout: 15_000 }).toBe('true');
+    expect(await row.locator('[data-testid="alert-silenced"]').textContent()).toContain('silenced');
+    expect(await row.locator('[data-testid="silence-button"]').count()).toBe(0);
+
+    // The API agrees: the alert is muted by a silence.
+    const { alerts } = (await api('/api/v1/alerts?state=firing,pending')) as {
+      alerts: { fingerprint: string; silencedBy: string[] }[];
+    };
+    expect(alerts.find((a) => a.fingerprint === fingerprint)?.silencedBy.length).toBeGreaterThan(0);
+    await screenshot(page(), 'alerts-silenced');
+    await goTo(page(), 'Overview');
+  }, 90_000);
+
   it('switches between dark and light themes and remembers the choice', async () => {
     const theme = () => page().getAttribute('html', 'data-theme');
     expect(await theme()).toBe('dark');

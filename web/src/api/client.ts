@@ -1,13 +1,16 @@
 import { shallowRef } from 'vue';
 import type {
   Aggregation,
-  Alert,
+  AlertState,
+  AlertTransition,
+  AlertView,
   ErrorBody,
   PipelineStatus,
   PlatformStats,
   RecordsResult,
   SeriesInfo,
   SeriesResult,
+  Silence,
 } from './types';
 
 const KEY_STORAGE = 'tributary.apiKey';
@@ -105,8 +108,21 @@ export const api = {
   seriesList: async () => (await request<{ series: SeriesInfo[] }>('/api/v1/series')).series,
   series: (name: string, params: SeriesParams) =>
     request<SeriesResult>(`/api/v1/series/${enc(name)}?${seriesQuery(params)}`),
-  alerts: async () => {
-    const body = await request<{ alerts?: Alert[] } | Alert[]>('/api/v1/alerts');
-    return Array.isArray(body) ? body : (body?.alerts ?? []);
+  /** Alerts in the given states (all of them when none are given), newest first. */
+  alerts: async (states: readonly AlertState[] = []) => {
+    const query = states.length > 0 ? `?state=${states.join(',')}` : '';
+    return (await request<{ alerts: AlertView[] }>(`/api/v1/alerts${query}`)).alerts;
   },
+  /** State transitions of alerts, newest first. */
+  alertHistory: async (limit = 50) =>
+    (await request<{ transitions: AlertTransition[] }>(`/api/v1/alerts/history?limit=${limit}`)).transitions,
+  /** Silences one alert for a duration ("15m", "1h"…); needs the `admin` scope. */
+  silenceAlert: async (fingerprint: string, duration: string, comment = 'silenced from the dashboard') =>
+    (
+      await request<{ silence: Silence }>(`/api/v1/alerts/${enc(fingerprint)}/silence`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ duration, comment }),
+      })
+    ).silence,
 };

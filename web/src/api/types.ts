@@ -88,34 +88,73 @@ export interface RecordsResult {
   readonly records: readonly StoredRecord[];
 }
 
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
 /**
- * An alert as the alerting feature reports it (its `AlertView`: fingerprint, rule, labels,
- * state, severity, value against threshold, times). That API is being settled, so every
- * field is optional and the panel shows what it gets.
+ * An alert as the alerting API reports it (`AlertView` of src/alerts/model.ts, see
+ * docs/alerting.md). Times are ms since the epoch.
  */
-export interface Alert {
-  readonly fingerprint?: string;
-  readonly id?: string;
-  readonly rule?: string;
-  readonly name?: string;
-  readonly severity?: string;
-  /** `pending`, `firing` or `resolved`. */
-  readonly state?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly annotations?: Readonly<Record<string, string>>;
-  readonly message?: string;
-  readonly summary?: string;
-  readonly value?: unknown;
-  readonly threshold?: unknown;
-  /** When the condition started to hold; when it fired; when it resolved (ms since the epoch). */
-  readonly activeAt?: number | string;
-  readonly firedAt?: number | string;
-  readonly resolvedAt?: number | string;
-  readonly startsAt?: number | string;
-  readonly endsAt?: number | string | null;
-  readonly silencedBy?: readonly string[];
-  readonly [field: string]: unknown;
+export interface AlertView {
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly state: AlertState;
+  /** When the condition started to hold; when it fired; when it resolved. */
+  readonly activeAt: number;
+  readonly firedAt?: number;
+  readonly resolvedAt?: number;
+  /** The value the rule last judged, and the bound it was judged against. */
+  readonly value: number;
+  readonly threshold: number;
+  readonly observedAt: number;
+  readonly severity: string;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Ids of the silences that mute it now. */
+  readonly silencedBy: readonly string[];
+  /** Fingerprints of the alerts that inhibit it now. */
+  readonly inhibitedBy: readonly string[];
 }
+
+/** @deprecated the old, loose name of `AlertView`. */
+export type Alert = AlertView;
+
+/** A change of an alert's state, as kept in the history; `inactive` is "no alert". */
+export interface AlertTransition {
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly from: AlertState | 'inactive';
+  readonly to: AlertState | 'inactive';
+  readonly at: number;
+  readonly value: number;
+}
+
+export interface AlertMatcher {
+  readonly name: string;
+  readonly type: '=' | '!=' | '=~' | '!~';
+  readonly value: string;
+}
+
+/** A silence mutes the alerts all its matchers match, from `startsAt` until `endsAt`. */
+export interface Silence {
+  readonly id: string;
+  readonly matchers: readonly AlertMatcher[];
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly createdBy: string;
+  readonly comment: string;
+}
+
+/** What the `alerts` WebSocket channel carries (`AlertEvent` of src/alerts/engine.ts). */
+export type AlertEvent =
+  | {
+      readonly type: 'alert';
+      readonly from: AlertState | 'inactive';
+      readonly to: AlertState | 'inactive';
+      readonly alert: AlertView;
+    }
+  | { readonly type: 'silence'; readonly silence: Silence; readonly status: string }
+  | { readonly type: 'notification'; readonly notification: unknown };
 
 /** Every 4xx and 5xx answer. */
 export interface ErrorBody {
