@@ -6,6 +6,8 @@
 export class RateMeter {
   private readonly buckets: number[];
   private currentSecond: number;
+  /** The second the meter started in: until `seconds` have passed, the rate covers only those that have. */
+  private readonly firstSecond: number;
   private total = 0;
 
   constructor(
@@ -14,6 +16,7 @@ export class RateMeter {
   ) {
     this.buckets = new Array(seconds + 1).fill(0);
     this.currentSecond = Math.floor(now() / 1000);
+    this.firstSecond = this.currentSecond;
   }
 
   add(count: number): void {
@@ -27,13 +30,18 @@ export class RateMeter {
     return this.total;
   }
 
-  /** The rate over the last complete seconds (the running second is left out: it is partial). */
+  /**
+   * The rate over the last complete seconds (the running second is left out: it is
+   * partial), and over fewer of them while the meter is younger than its window — a
+   * platform that just started shows its real rate, not one diluted by seconds before it ran.
+   */
   perSecond(): number {
     this.roll();
+    const span = Math.min(this.seconds, this.currentSecond - this.firstSecond);
+    if (span <= 0) return 0;
     let sum = 0;
-    for (let s = 1; s <= this.seconds; s++)
-      sum += this.buckets[(this.currentSecond - s) % this.buckets.length];
-    return sum / this.seconds;
+    for (let s = 1; s <= span; s++) sum += this.buckets[(this.currentSecond - s) % this.buckets.length];
+    return sum / span;
   }
 
   private roll(): void {

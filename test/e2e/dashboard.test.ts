@@ -86,12 +86,12 @@ describe('the dashboard in a browser', () => {
       .poll(() => page().textContent('[data-testid="stat-active-sources"]'), { timeout: 10_000 })
       .toContain(`of ${streams.length} configured`);
 
+    // The demo generates about 5,000 events/s; the card shows what the platform measured
+    // (the first second after start can hold only part of a second's events: wait past it).
     const first = await eventually(async () => {
       const shown = await statValue(page(), 'events-in');
-      return shown !== undefined && shown > 0 ? shown : undefined;
-    }, 'events in per second');
-    // The demo generates about 5,000 events/s; the card shows what the platform measured.
-    expect(first).toBeGreaterThan(500);
+      return shown !== undefined && shown > 500 ? shown : undefined;
+    }, 'events in per second above 500');
     await eventually(async () => {
       const now = await statValue(page(), 'events-in');
       return now !== undefined && now !== first ? now : undefined;
