@@ -89,6 +89,32 @@ export const runJob = <T>(
   for (let b = 0; b < batches.length; b++) job.push(source, batches[b], output);
 };
 
+/**
+ * The events in batches, plus one record `flush(ts)` far enough past the last event time
+ * (`horizonMs`: the window or gap plus the watermark bound) for its watermark to close
+ * every window of the data.
+ */
+export const batchesWithFlush = <T>(
+  events: T[],
+  time: (event: T) => number,
+  horizonMs: number,
+  flush: (ts: number) => T,
+): InputBatch<T>[] => {
+  const batches = toBatches(events, time);
+  const lastTs = events.reduce((max, e) => Math.max(max, time(e)), Number.NEGATIVE_INFINITY);
+  const flushTs = lastTs + horizonMs + 1;
+  batches.push({ values: [flush(flushTs)], timestamps: [flushTs] });
+  info(`  ${batches.length} batches of up to ${batches[0].values.length}`);
+  return batches;
+};
+
+/** Whether both sides produced the same totals, field by field; both are logged for the reader. */
+export const sameTotals = <T extends object>(engine: T, bare: T): boolean => {
+  info(`  engine totals ${JSON.stringify(engine)}`);
+  info(`  bare totals   ${JSON.stringify(bare)}`);
+  return (Object.keys(engine) as (keyof T)[]).every((field) => engine[field] === bare[field]);
+};
+
 const collectGarbage = (): void => {
   (globalThis as { gc?: () => void }).gc?.();
 };
