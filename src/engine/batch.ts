@@ -31,8 +31,6 @@ export interface StreamRecord<T> {
   readonly position?: Position;
 }
 
-export const emptyBatch = <T>(): Batch<T> => ({ values: [], timestamps: [] });
-
 /** The batch as one object per record. */
 export const toRecords = <T>(batch: Batch<T>): StreamRecord<T>[] => {
   const records: StreamRecord<T>[] = new Array(batch.values.length);
@@ -49,24 +47,6 @@ export const recordAt = <T>(batch: Batch<T>, i: number): StreamRecord<T> => {
   const position = batch.positions?.[i];
   if (position) record.position = position;
   return record;
-};
-
-/** A batch from records; keys and positions are kept when every record has one. */
-export const fromRecords = <T>(records: readonly StreamRecord<T>[], split?: string): Batch<T> => {
-  const values: T[] = new Array(records.length);
-  const timestamps: number[] = new Array(records.length);
-  let keys: Key[] | undefined =
-    records.length > 0 && records.every((r) => r.key !== undefined) ? [] : undefined;
-  let positions: (Position | undefined)[] | undefined = records.some((r) => r.position) ? [] : undefined;
-  for (let i = 0; i < records.length; i++) {
-    values[i] = records[i].value;
-    timestamps[i] = records[i].timestamp;
-    if (keys) keys[i] = records[i].key as Key;
-    if (positions) positions[i] = records[i].position;
-  }
-  if (keys?.length === 0) keys = undefined;
-  if (positions?.length === 0) positions = undefined;
-  return { values, timestamps, keys, positions, split };
 };
 
 /**

@@ -1,6 +1,6 @@
 export * from './aggregators/index.js';
 export type { Batch, Key, Position, StreamRecord } from './batch.js';
-export { fromRecords, toRecords } from './batch.js';
+export { toRecords } from './batch.js';
 export { ERROR_CODES, type ErrorCode, type ErrorDomain, type ErrorInfo, TributaryError } from './errors.js';
 export { compile, Job, type JobSnapshot, type NodeStats, type SourceBatch } from './job/job.js';
 export type { DeadLetter, JobOutput, LateEvent } from './operators/operator.js';

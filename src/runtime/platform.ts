@@ -119,7 +119,12 @@ export class Platform implements PlatformApi {
     const { options } = this;
     this.started = this.clock.now();
     this.log = await openEmbeddedLog({ ...options.log, dir: join(options.dataDir, 'log') });
-    for (const report of this.log.recovery) this.report('log', `recovered topic ${JSON.stringify(report)}`);
+    // A torn tail cut after a crash is expected, not a failure: a warning says what was dropped.
+    for (const recovered of this.log.recovery) {
+      if (options.logger)
+        options.logger.warn({ recovered }, 'the embedded log cut a torn tail left by a crash');
+      else this.report('log', `recovered after a crash: ${JSON.stringify(recovered)}`);
+    }
     this.store = await openSeriesStore(
       options.store.type === 'postgres'
         ? { backend: 'postgres', url: options.store.url, schema: options.store.schema }
