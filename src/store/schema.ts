@@ -14,7 +14,10 @@ export const DEFAULT_SCHEMA = 'tributary';
 export interface Tables {
   readonly schema: string;
   readonly results: string;
+  /** Checkpoints of the format before key groups: read once, to carry a pipeline over. */
   readonly checkpoints: string;
+  readonly taskCheckpoints: string;
+  readonly stateGroups: string;
   readonly migrations: string;
 }
 
@@ -33,6 +36,8 @@ export const tablesIn = (schema: string): Tables => {
     schema: quoted,
     results: `${quoted}.series_results`,
     checkpoints: `${quoted}.checkpoints`,
+    taskCheckpoints: `${quoted}.task_checkpoints`,
+    stateGroups: `${quoted}.state_groups`,
     migrations: `${quoted}.schema_migrations`,
   };
 };
@@ -68,6 +73,35 @@ const MIGRATIONS: readonly Migration[] = [
         pipeline text PRIMARY KEY,
         checkpoint json NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    statements: (t) => [
+      // One row per pipeline task (all partitions, or one): its operators' operator-wide
+      // state and the source positions it resumes from, replaced at every checkpoint. JSON
+      // as text: read back whole, never queried inside.
+      `CREATE TABLE ${t.taskCheckpoints} (
+        pipeline text NOT NULL,
+        task text NOT NULL,
+        checkpoint_id bigint NOT NULL,
+        taken_at bigint NOT NULL,
+        meta text NOT NULL,
+        positions text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (pipeline, task)
+      )`,
+      // Keyed state by key group: a full row, then the changes written after it, in seq
+      // order. A checkpoint adds rows only for the groups that changed; writing a new full
+      // row deletes the rows it replaces.
+      `CREATE TABLE ${t.stateGroups} (
+        pipeline text NOT NULL,
+        key_group integer NOT NULL,
+        seq bigint NOT NULL,
+        full_state boolean NOT NULL,
+        data text NOT NULL,
+        PRIMARY KEY (pipeline, key_group, seq)
       )`,
     ],
   },

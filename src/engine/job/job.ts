@@ -1,4 +1,4 @@
-import type { Batch, Position } from '../batch.js';
+import type { Batch, Key, Position } from '../batch.js';
 import { describeError, TributaryError } from '../errors.js';
 import {
   type DeadLetter,
@@ -10,7 +10,7 @@ import {
   type WatermarkGenerator,
 } from '../operators/operator.js';
 import type { Plan, PlanNode } from '../plan/plan.js';
-import { loadTime, saveTime } from '../state/keyed-state.js';
+import { loadTime, type StateChanges, type StateEntry, saveTime } from '../state/keyed-state.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { compileNode } from './compile.js';
 
@@ -26,18 +26,32 @@ export interface SourceBatch<T> {
 
 /** Operator state, watermarks included, taken at a batch boundary. JSON-safe. */
 export interface JobSnapshot {
-  readonly version: 1;
+  readonly version: 2;
   readonly pipeline: string;
   readonly nodes: Record<string, NodeSnapshot>;
 }
 
-interface NodeSnapshot {
+/** A node's operator-wide state: its watermarks and what its operator keeps besides keyed state. */
+export interface NodeMeta {
   watermark: number | string;
   /** Whether the node itself announced idleness downstream. */
   idle: boolean;
   inputs: (number | string)[];
   inputIdle: boolean[];
+  meta?: unknown;
   state?: unknown;
+}
+
+interface NodeSnapshot extends NodeMeta {
+  /** Its keyed state, entry by entry. */
+  entries?: StateEntry[];
+}
+
+/** Operator-wide state of every node: what an incremental checkpoint writes whole. */
+export interface JobMeta {
+  readonly version: 2;
+  readonly pipeline: string;
+  readonly nodes: Record<string, NodeMeta>;
 }
 
 /** Per-node counters, for metrics and the pipeline graph. */
@@ -167,22 +181,24 @@ class RuntimeNode implements OperatorContext {
     }
   }
 
-  snapshot(): NodeSnapshot {
-    const saved: NodeSnapshot = {
+  saveMeta(): NodeMeta {
+    const saved: NodeMeta = {
       watermark: saveTime(this.watermark),
       idle: this.idle,
       inputs: this.inputWatermarks.map(saveTime),
       inputIdle: [...this.inputIdle],
     };
+    if (this.op.saveMeta) saved.meta = this.op.saveMeta();
     if (this.op.snapshot) saved.state = this.op.snapshot();
     return saved;
   }
 
-  restore(saved: NodeSnapshot): void {
+  loadMeta(saved: NodeMeta): void {
     this.watermark = loadTime(saved.watermark);
     this.idle = saved.idle;
     this.inputWatermarks = saved.inputs.map(loadTime);
     this.inputIdle = [...saved.inputIdle];
+    if (saved.meta !== undefined) this.op.loadMeta?.(saved.meta);
     if (saved.state !== undefined) this.op.restore?.(saved.state);
   }
 }
@@ -203,6 +219,7 @@ export class Job {
   private readonly sources = new Map<string, RuntimeNode>();
   private readonly generators: RuntimeNode[];
   private readonly timed: RuntimeNode[];
+  private readonly keyedNodes: RuntimeNode[];
 
   constructor(
     readonly plan: Plan,
@@ -225,6 +242,7 @@ export class Job {
     }
     this.generators = this.nodes.filter((n) => isWatermarkGenerator(n.op));
     this.timed = this.nodes.filter((n) => n.op.onProcessingTime);
+    this.keyedNodes = this.nodes.filter((n) => n.op.keyed);
   }
 
   /** Names of the sources batches can be pushed to. */
@@ -267,36 +285,101 @@ export class Job {
     }
   }
 
+  /** The whole state: every node's meta and every keyed entry. */
   snapshot(): JobSnapshot {
     const nodes: Record<string, NodeSnapshot> = {};
-    for (const node of this.nodes) nodes[node.plan.id] = node.snapshot();
-    return { version: 1, pipeline: this.plan.name, nodes };
+    for (const node of this.nodes) {
+      const saved: NodeSnapshot = node.saveMeta();
+      if (node.op.keyed) saved.entries = node.op.keyed.entries();
+      nodes[node.plan.id] = saved;
+    }
+    return { version: 2, pipeline: this.plan.name, nodes };
   }
 
-  /** Takes back a snapshot of the same pipeline (operators matched by name). */
+  /** Takes back a snapshot of the same pipeline (operators matched by name) into a fresh job. */
   restore(snapshot: JobSnapshot): void {
-    if (snapshot.version !== 1) {
+    this.checkFits(snapshot.version, snapshot.pipeline, Object.keys(snapshot.nodes));
+    for (const node of this.nodes) {
+      const saved = snapshot.nodes[node.plan.id];
+      node.loadMeta(saved);
+      if (saved.entries) node.op.keyed?.load(saved.entries);
+    }
+  }
+
+  /** Every node's operator-wide state, for an incremental checkpoint. */
+  saveMeta(): JobMeta {
+    const nodes: Record<string, NodeMeta> = {};
+    for (const node of this.nodes) nodes[node.plan.id] = node.saveMeta();
+    return { version: 2, pipeline: this.plan.name, nodes };
+  }
+
+  /** Restores operator-wide state; keyed entries follow with `loadEntries`. */
+  loadMeta(meta: JobMeta): void {
+    this.checkFits(meta.version, meta.pipeline, Object.keys(meta.nodes));
+    for (const node of this.nodes) node.loadMeta(meta.nodes[node.plan.id]);
+  }
+
+  /** Keyed state changed since the last call, per node with keyed state. */
+  takeChanges(): Map<string, StateChanges> {
+    const changes = new Map<string, StateChanges>();
+    for (const node of this.keyedNodes) changes.set(node.plan.id, node.op.keyed!.takeChanges());
+    return changes;
+  }
+
+  /** The checkpoint holding `changes` was not written: they count as changed again. */
+  returnChanges(changes: ReadonlyMap<string, StateChanges>): void {
+    for (const [id, change] of changes) this.byId.get(id)?.op.keyed?.returnChanges(change);
+  }
+
+  /** Every keyed entry of the keys `include` selects, per node. */
+  entries(include?: (key: Key) => boolean): Map<string, StateEntry[]> {
+    const entries = new Map<string, StateEntry[]>();
+    for (const node of this.keyedNodes) entries.set(node.plan.id, node.op.keyed!.entries(include));
+    return entries;
+  }
+
+  /** Adds restored keyed entries, per node; after `loadMeta`. */
+  loadEntries(entries: ReadonlyMap<string, readonly StateEntry[]>): void {
+    for (const [id, list] of entries) {
+      const keyed = this.byId.get(id)?.op.keyed;
+      if (!keyed) throw this.mismatch(`keyed state for "${id}", which holds none now`);
+      keyed.load(list);
+    }
+  }
+
+  /** Forgets the keys `include` selects in every operator (their partition moved away). */
+  dropKeys(include: (key: Key) => boolean): void {
+    for (const node of this.keyedNodes) node.op.keyed!.drop(include);
+  }
+
+  private checkFits(version: number, pipeline: string, ids: readonly string[]): void {
+    if (version !== 2) {
       throw new TributaryError(
         'TRB_SNAPSHOT_MISMATCH',
-        `checkpoint version ${snapshot.version} is not supported (expected 1)`,
+        `checkpoint format ${version} of "${pipeline}" is not supported (expected 2)`,
       );
     }
-    const missing = this.nodes.filter((n) => !(n.plan.id in snapshot.nodes)).map((n) => n.plan.id);
-    const unknown = Object.keys(snapshot.nodes).filter((id) => !this.byId.has(id));
+    const missing = this.nodes.filter((n) => !ids.includes(n.plan.id)).map((n) => n.plan.id);
+    const unknown = ids.filter((id) => !this.byId.has(id));
     if (missing.length > 0 || unknown.length > 0) {
-      throw new TributaryError(
-        'TRB_SNAPSHOT_MISMATCH',
-        `checkpoint of "${snapshot.pipeline}" does not fit pipeline "${this.plan.name}": ` +
-          [
-            missing.length ? `operators not in the checkpoint: ${missing.join(', ')}` : '',
-            unknown.length ? `operators no longer in the pipeline: ${unknown.join(', ')}` : '',
-          ]
-            .filter(Boolean)
-            .join('; ') +
-          '. Give stateful operators stable names ({ name }) so that checkpoints survive pipeline edits.',
+      throw this.mismatch(
+        [
+          missing.length ? `operators not in the checkpoint: ${missing.join(', ')}` : '',
+          unknown.length ? `operators no longer in the pipeline: ${unknown.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+        pipeline,
       );
     }
-    for (const node of this.nodes) node.restore(snapshot.nodes[node.plan.id]);
+  }
+
+  private mismatch(problem: string, pipeline = this.plan.name): TributaryError {
+    return new TributaryError(
+      'TRB_SNAPSHOT_MISMATCH',
+      `checkpoint of "${pipeline}" does not fit pipeline "${this.plan.name}": ${problem}. ` +
+        'Give stateful operators stable names ({ name }) so that checkpoints survive pipeline edits.',
+    );
   }
 
   /** Counters and watermark of every operator. */

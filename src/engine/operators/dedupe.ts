@@ -1,13 +1,19 @@
 import { type Batch, BatchBuilder, type Key } from '../batch.js';
-import { loadTime, saveTime } from '../state/keyed-state.js';
+import {
+  ChangedKeys,
+  type KeyedStateAccess,
+  loadTime,
+  type StateChanges,
+  type StateEntry,
+  saveTime,
+} from '../state/keyed-state.js';
 import { TimerQueue } from '../state/timer-queue.js';
 import type { TimeDomain } from '../windows/window-result.js';
 import type { Operator, OperatorContext } from './operator.js';
 import { checkKey } from './stateless.js';
 
-interface SavedDedupe {
+interface DedupeMeta {
   watermark: number | string;
-  seen: [Key, number][];
 }
 
 /**
@@ -19,10 +25,12 @@ interface SavedDedupe {
  * In event time, a record at or below the watermark is late: what it would be compared
  * with may already be forgotten, so it goes to the late stream rather than through.
  */
-export class DedupeOperator implements Operator {
+export class DedupeOperator implements Operator, KeyedStateAccess {
   private readonly seen = new Map<Key, number[]>();
   private readonly expiries = new TimerQueue<{ key: Key; time: number }>();
   private watermark = Number.NEGATIVE_INFINITY;
+  private readonly changed = new ChangedKeys();
+  readonly keyed: KeyedStateAccess = this;
 
   constructor(
     private readonly within: number,
@@ -68,18 +76,42 @@ export class DedupeOperator implements Operator {
     if (this.domain === 'processing') this.expire(now - 1);
   }
 
-  snapshot(): SavedDedupe {
-    const seen: [Key, number][] = [];
-    for (const [key, times] of this.seen) for (const time of times) seen.push([key, time]);
-    return { watermark: saveTime(this.watermark), seen };
+  saveMeta(): DedupeMeta {
+    return { watermark: saveTime(this.watermark) };
   }
 
-  restore(state: unknown): void {
-    const saved = state as SavedDedupe;
-    this.watermark = loadTime(saved.watermark);
-    this.seen.clear();
-    this.expiries.clear();
-    for (const [key, time] of saved.seen) this.remember(key, time);
+  loadMeta(meta: unknown): void {
+    this.watermark = loadTime((meta as DedupeMeta).watermark);
+  }
+
+  // Keyed state: per key, the times it let through that are still remembered.
+
+  takeChanges(): StateChanges {
+    return this.changed.take(
+      (key) => this.seen.get(key),
+      () => this.entries(),
+    );
+  }
+
+  returnChanges(changes: StateChanges): void {
+    this.changed.giveBack(changes);
+  }
+
+  entries(include?: (key: Key) => boolean): StateEntry[] {
+    const out: StateEntry[] = [];
+    for (const [key, times] of this.seen) if (!include || include(key)) out.push([key, 0, times]);
+    return out;
+  }
+
+  load(entries: readonly StateEntry[]): void {
+    for (const [key, , times] of entries) for (const time of times as number[]) this.remember(key, time);
+    this.changed.start();
+  }
+
+  drop(include: (key: Key) => boolean): void {
+    for (const key of this.seen.keys()) if (include(key)) this.seen.delete(key);
+    this.expiries.removeWhere(({ key }) => include(key));
+    this.changed.forget(include);
   }
 
   private remember(key: Key, time: number): void {
@@ -87,6 +119,7 @@ export class DedupeOperator implements Operator {
     if (times) times.push(time);
     else this.seen.set(key, [time]);
     this.expiries.push(time + this.within - 1, { key, time });
+    this.changed.mark(key);
   }
 
   private expire(watermark: number): void {
@@ -97,6 +130,7 @@ export class DedupeOperator implements Operator {
       const times = this.seen.get(key)!;
       times.splice(times.indexOf(time), 1);
       if (times.length === 0) this.seen.delete(key);
+      this.changed.mark(key);
     }
   }
 }

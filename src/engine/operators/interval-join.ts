@@ -1,4 +1,10 @@
 import { type Batch, BatchBuilder, type Key, type Position } from '../batch.js';
+import {
+  ChangedKeys,
+  type KeyedStateAccess,
+  type StateChanges,
+  type StateEntry,
+} from '../state/keyed-state.js';
 import { TimerQueue } from '../state/timer-queue.js';
 import type { Operator, OperatorContext } from './operator.js';
 
@@ -11,9 +17,10 @@ interface Buffered {
 
 type Side = Map<Key, Buffered[]>;
 
-interface SavedJoin {
-  left: [Key, [unknown, number][]][];
-  right: [Key, [unknown, number][]][];
+/** A key's entry in checkpoints: the records each side still holds, as `[value, timestamp]`. */
+interface SavedKey {
+  l: [unknown, number][];
+  r: [unknown, number][];
 }
 
 /**
@@ -23,10 +30,12 @@ interface SavedJoin {
  * watermark are late: their partners may be gone, so they go to the late stream.
  * A joined record takes the later of the two event times.
  */
-export class IntervalJoinOperator implements Operator {
+export class IntervalJoinOperator implements Operator, KeyedStateAccess {
   private readonly left: Side = new Map();
   private readonly right: Side = new Map();
   private readonly expiries = new TimerQueue<{ side: Side; key: Key; entry: Buffered }>();
+  private readonly changed = new ChangedKeys();
+  readonly keyed: KeyedStateAccess = this;
 
   constructor(
     private readonly lower: number,
@@ -85,28 +94,55 @@ export class IntervalJoinOperator implements Operator {
       const at = list.indexOf(entry);
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) side.delete(key);
+      this.changed.mark(key);
     }
   }
 
-  snapshot(): SavedJoin {
-    const save = (side: Side): SavedJoin['left'] =>
-      [...side].map(([key, list]) => [key, list.map((e) => [e.value, e.timestamp] as [unknown, number])]);
-    return { left: save(this.left), right: save(this.right) };
+  // Keyed state: per key, the records of both sides still waiting for partners.
+
+  takeChanges(): StateChanges {
+    return this.changed.take(
+      (key) => this.save(key),
+      () => this.entries(),
+    );
   }
 
-  restore(state: unknown): void {
-    const saved = state as SavedJoin;
-    this.left.clear();
-    this.right.clear();
-    this.expiries.clear();
-    for (const [side, entries] of [
-      [this.left, saved.left],
-      [this.right, saved.right],
-    ] as const) {
-      for (const [key, list] of entries) {
-        for (const [value, timestamp] of list) this.buffer(side, key, { value, timestamp, removed: false });
-      }
+  returnChanges(changes: StateChanges): void {
+    this.changed.giveBack(changes);
+  }
+
+  entries(include?: (key: Key) => boolean): StateEntry[] {
+    const out: StateEntry[] = [];
+    for (const key of new Set([...this.left.keys(), ...this.right.keys()])) {
+      if (!include || include(key)) out.push([key, 0, this.save(key)]);
     }
+    return out;
+  }
+
+  load(entries: readonly StateEntry[]): void {
+    for (const [key, , saved] of entries) {
+      const { l, r } = saved as SavedKey;
+      for (const [value, timestamp] of l) this.buffer(this.left, key, { value, timestamp, removed: false });
+      for (const [value, timestamp] of r) this.buffer(this.right, key, { value, timestamp, removed: false });
+    }
+    this.changed.start();
+  }
+
+  drop(include: (key: Key) => boolean): void {
+    for (const side of [this.left, this.right]) {
+      for (const key of side.keys()) if (include(key)) side.delete(key);
+    }
+    this.expiries.removeWhere(({ key }) => include(key));
+    this.changed.forget(include);
+  }
+
+  private save(key: Key): SavedKey | undefined {
+    const left = this.left.get(key);
+    const right = this.right.get(key);
+    if (!left && !right) return undefined;
+    const records = (list: Buffered[] | undefined): [unknown, number][] =>
+      (list ?? []).map((e) => [e.value, e.timestamp]);
+    return { l: records(left), r: records(right) };
   }
 
   private buffer(side: Side, key: Key, entry: Buffered): void {
@@ -115,5 +151,6 @@ export class IntervalJoinOperator implements Operator {
     list.push(entry);
     const expiry = side === this.left ? entry.timestamp + this.upper : entry.timestamp - this.lower;
     this.expiries.push(expiry, { side, key, entry });
+    this.changed.mark(key);
   }
 }

@@ -1,5 +1,6 @@
 import type { Batch, Key, Position } from '../batch.js';
 import type { ErrorInfo } from '../errors.js';
+import type { KeyedStateAccess } from '../state/keyed-state.js';
 import type { Clock } from '../time/clock.js';
 
 /**
@@ -14,6 +15,11 @@ export interface Operator {
   onWatermark?(watermark: number, ctx: OperatorContext): void;
   /** Processing time advanced to `now`: fire processing-time timers. */
   onProcessingTime?(now: number, ctx: OperatorContext): void;
+  /** Operator-wide state (how far windows fired, a timer sequence): small, JSON-safe, saved whole. */
+  saveMeta?(): unknown;
+  loadMeta?(meta: unknown): void;
+  /** Per-key state, saved by key group and only where it changed. */
+  readonly keyed?: KeyedStateAccess;
   /** JSON-safe state for a checkpoint. */
   snapshot?(): unknown;
   restore?(state: unknown): void;

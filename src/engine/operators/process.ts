@@ -1,5 +1,11 @@
 import { type Batch, BatchBuilder, type Key } from '../batch.js';
 import { TributaryError } from '../errors.js';
+import {
+  ChangedKeys,
+  type KeyedStateAccess,
+  type StateChanges,
+  type StateEntry,
+} from '../state/keyed-state.js';
 import { TimerQueue } from '../state/timer-queue.js';
 import type { Operator, OperatorContext } from './operator.js';
 
@@ -47,62 +53,70 @@ export interface KeyedProcessFunction<K extends Key, T, R, S> {
   onTimer?(time: number, ctx: ProcessContext<K, R, S>, domain: TimerDomain): void;
 }
 
-interface SavedProcess {
-  state: [Key, unknown][];
-  timers: [domain: TimerDomain, key: Key, time: number][];
+/** A key's entry in checkpoints: its state, and its timers as `[domain, time, seq]`. */
+interface SavedKey {
+  s?: unknown;
+  t?: [domain: TimerDomain, time: number, seq: number][];
 }
 
-/** Registered timers of one domain: a heap for order, a per-key set for de-duplication and cancel. */
+interface ProcessMeta {
+  /** The next timer sequence number per domain: equal times fire in registration order. */
+  seq: { event: number; processing: number };
+}
+
+/**
+ * Registered timers of one domain: a heap for firing order, and per key the times
+ * registered with the sequence number of their registration, for de-duplication, cancel,
+ * and telling a live timer from one cancelled and registered again.
+ */
 class KeyedTimers {
   readonly queue = new TimerQueue<Key>();
-  readonly registered = new Map<Key, Set<number>>();
+  readonly registered = new Map<Key, Map<number, number>>();
 
-  add(key: Key, time: number): void {
+  /** Registers a timer unless the key has one at that time; `seq` restores a saved one. */
+  add(key: Key, time: number, seq?: number): void {
     let times = this.registered.get(key);
-    if (!times) this.registered.set(key, (times = new Set()));
+    if (!times) this.registered.set(key, (times = new Map()));
     if (times.has(time)) return;
-    times.add(time);
-    this.queue.push(time, key);
+    times.set(time, this.queue.push(time, key, seq));
   }
 
   cancel(key: Key, time: number): void {
-    this.registered.get(key)?.delete(time);
+    const times = this.registered.get(key);
+    if (!times?.delete(time)) return;
+    if (times.size === 0) this.registered.delete(key);
   }
 
   /** Takes the next live timer due at or before `time`. */
   take(time: number): { time: number; payload: Key } | undefined {
     for (let due = this.queue.popDue(time); due; due = this.queue.popDue(time)) {
       const times = this.registered.get(due.payload);
-      if (!times?.delete(due.time)) continue; // cancelled
+      if (times?.get(due.time) !== due.seq) continue; // cancelled, or cancelled and registered again
+      times.delete(due.time);
       if (times.size === 0) this.registered.delete(due.payload);
       return due;
     }
     return undefined;
   }
 
-  /** Live timers in firing order, so that a restore re-registers them in the same order. */
-  live(): [Key, number][] {
-    const out: [Key, number][] = [];
-    const taken = new Set<string>();
-    for (const { time, payload: key } of this.queue.entries()) {
-      if (!this.registered.get(key)?.has(time)) continue; // cancelled
-      const id = `${typeof key}:${key}:${time}`;
-      if (taken.has(id)) continue; // cancelled and registered again: one timer
-      taken.add(id);
-      out.push([key, time]);
-    }
-    return out;
+  /** A key's live timers as `[time, seq]`. */
+  of(key: Key): [number, number][] {
+    const times = this.registered.get(key);
+    return times ? [...times] : [];
   }
 
-  clear(): void {
-    this.queue.clear();
-    this.registered.clear();
+  /** Forgets the timers of keys `include` selects. */
+  drop(include: (key: Key) => boolean): void {
+    for (const key of this.registered.keys()) if (include(key)) this.registered.delete(key);
+    this.queue.removeWhere(include);
   }
 }
 
-export class ProcessOperator implements Operator {
+export class ProcessOperator implements Operator, KeyedStateAccess {
   private readonly state = new Map<Key, unknown>();
   private readonly timers = { event: new KeyedTimers(), processing: new KeyedTimers() };
+  private readonly changed = new ChangedKeys();
+  readonly keyed: KeyedStateAccess = this;
   private out!: BatchBuilder<unknown>;
   /** One context object, re-pointed at each record: no allocation per record. */
   private readonly context: ProcessContext<Key, unknown, unknown> & {
@@ -123,16 +137,21 @@ export class ProcessOperator implements Operator {
         set: (value) => {
           if (value === undefined) this.state.delete(this.context.key);
           else this.state.set(this.context.key, value);
+          this.changed.mark(this.context.key);
         },
         clear: () => {
           this.state.delete(this.context.key);
+          this.changed.mark(this.context.key);
         },
       },
       emit: (value, timestamp) => this.out.add(value, timestamp ?? this.context.timestamp, this.context.key),
       timers: {
-        atEventTime: (time) => this.timers.event.add(this.context.key, checkTime(time)),
-        atProcessingTime: (time) => this.timers.processing.add(this.context.key, checkTime(time)),
-        cancel: (time, domain = 'event') => this.timers[domain].cancel(this.context.key, time),
+        atEventTime: (time) => this.addTimer('event', this.context.key, checkTime(time)),
+        atProcessingTime: (time) => this.addTimer('processing', this.context.key, checkTime(time)),
+        cancel: (time, domain = 'event') => {
+          this.timers[domain].cancel(this.context.key, time);
+          this.changed.mark(this.context.key);
+        },
       },
     };
   }
@@ -161,21 +180,75 @@ export class ProcessOperator implements Operator {
     this.fire('processing', now, ctx);
   }
 
-  snapshot(): SavedProcess {
-    const timers: SavedProcess['timers'] = [];
-    for (const domain of ['event', 'processing'] as const) {
-      for (const [key, time] of this.timers[domain].live()) timers.push([domain, key, time]);
-    }
-    return { state: [...this.state], timers };
+  saveMeta(): ProcessMeta {
+    return {
+      seq: { event: this.timers.event.queue.sequence, processing: this.timers.processing.queue.sequence },
+    };
   }
 
-  restore(saved: unknown): void {
-    const { state, timers } = saved as SavedProcess;
-    this.state.clear();
-    for (const [key, value] of state) this.state.set(key, value);
-    this.timers.event.clear();
-    this.timers.processing.clear();
-    for (const [domain, key, time] of timers) this.timers[domain].add(key, time);
+  loadMeta(meta: unknown): void {
+    const { seq } = meta as ProcessMeta;
+    this.timers.event.queue.sequence = seq.event;
+    this.timers.processing.queue.sequence = seq.processing;
+  }
+
+  // Keyed state: one entry per key holding its state and its timers.
+
+  takeChanges(): StateChanges {
+    return this.changed.take(
+      (key) => this.save(key),
+      () => this.entries(),
+    );
+  }
+
+  returnChanges(changes: StateChanges): void {
+    this.changed.giveBack(changes);
+  }
+
+  entries(include?: (key: Key) => boolean): StateEntry[] {
+    const keys = new Set([
+      ...this.state.keys(),
+      ...this.timers.event.registered.keys(),
+      ...this.timers.processing.registered.keys(),
+    ]);
+    const out: StateEntry[] = [];
+    for (const key of keys) if (!include || include(key)) out.push([key, 0, this.save(key)]);
+    return out;
+  }
+
+  load(entries: readonly StateEntry[]): void {
+    for (const [key, , saved] of entries) {
+      const { s: state, t: timers } = saved as SavedKey;
+      if (state === undefined) this.state.delete(key);
+      else this.state.set(key, state);
+      for (const [domain, time, seq] of timers ?? []) this.timers[domain].add(key, time, seq);
+    }
+    this.changed.start();
+  }
+
+  drop(include: (key: Key) => boolean): void {
+    for (const key of this.state.keys()) if (include(key)) this.state.delete(key);
+    this.timers.event.drop(include);
+    this.timers.processing.drop(include);
+    this.changed.forget(include);
+  }
+
+  /** A key's entry, or undefined when it holds neither state nor timers. */
+  private save(key: Key): SavedKey | undefined {
+    const saved: SavedKey = {};
+    const state = this.state.get(key);
+    if (state !== undefined) saved.s = state;
+    const timers: NonNullable<SavedKey['t']> = [];
+    for (const domain of ['event', 'processing'] as const) {
+      for (const [time, seq] of this.timers[domain].of(key)) timers.push([domain, time, seq]);
+    }
+    if (timers.length > 0) saved.t = timers;
+    return saved.s === undefined && saved.t === undefined ? undefined : saved;
+  }
+
+  private addTimer(domain: TimerDomain, key: Key, time: number): void {
+    this.timers[domain].add(key, time);
+    this.changed.mark(key);
   }
 
   private fire(domain: TimerDomain, time: number, ctx: OperatorContext): void {
@@ -183,6 +256,7 @@ export class ProcessOperator implements Operator {
     this.begin(ctx);
     const context = this.context;
     for (let due = this.timers[domain].take(time); due; due = this.timers[domain].take(time)) {
+      this.changed.mark(due.payload);
       context.key = due.payload;
       context.timestamp = due.time;
       try {

@@ -14,11 +14,26 @@ export class TimerQueue<P> {
     return this.times.length;
   }
 
-  push(time: number, payload: P): void {
+  /**
+   * Adds a timer; returns its sequence number, which orders timers due at the same time.
+   * A restore passes the number a timer had, so that equal times fire in the original order.
+   */
+  push(time: number, payload: P, seq = this.nextSeq): number {
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
     this.times.push(time);
-    this.seqs.push(this.nextSeq++);
+    this.seqs.push(seq);
     this.payloads.push(payload);
     this.up(this.times.length - 1);
+    return seq;
+  }
+
+  /** The sequence number the next timer gets (saved with checkpoints). */
+  get sequence(): number {
+    return this.nextSeq;
+  }
+
+  set sequence(next: number) {
+    this.nextSeq = Math.max(this.nextSeq, next);
   }
 
   /** Time of the earliest timer, or Infinity when empty. */
@@ -27,9 +42,9 @@ export class TimerQueue<P> {
   }
 
   /** Removes and returns the earliest timer due at or before `time`, if any. */
-  popDue(time: number): { time: number; payload: P } | undefined {
+  popDue(time: number): { time: number; payload: P; seq: number } | undefined {
     if (this.times.length === 0 || this.times[0] > time) return undefined;
-    const out = { time: this.times[0], payload: this.payloads[0] };
+    const out = { time: this.times[0], payload: this.payloads[0], seq: this.seqs[0] };
     const last = this.times.length - 1;
     this.move(last, 0);
     this.times.pop();
@@ -39,10 +54,19 @@ export class TimerQueue<P> {
     return out;
   }
 
-  /** Every pending timer in firing order (for snapshots). */
-  entries(): { time: number; payload: P }[] {
+  /** Every pending timer in firing order. */
+  entries(): { time: number; payload: P; seq: number }[] {
     const order = this.times.map((_, i) => i).sort((a, b) => (this.before(a, b) ? -1 : 1));
-    return order.map((i) => ({ time: this.times[i], payload: this.payloads[i] }));
+    return order.map((i) => ({ time: this.times[i], payload: this.payloads[i], seq: this.seqs[i] }));
+  }
+
+  /** Removes the timers whose payload `remove` selects. */
+  removeWhere(remove: (payload: P) => boolean): void {
+    const kept = this.entries().filter((entry) => !remove(entry.payload));
+    this.times = [];
+    this.seqs = [];
+    this.payloads = [];
+    for (const { time, payload, seq } of kept) this.push(time, payload, seq);
   }
 
   clear(): void {

@@ -1,16 +1,32 @@
 import type { Aggregator } from '../aggregators/aggregator.js';
 import { type Batch, BatchBuilder, type Key } from '../batch.js';
 import type { Operator, OperatorContext } from '../operators/operator.js';
-import { loadEntries, loadTime, type SavedEntries, saveEntries, saveTime } from '../state/keyed-state.js';
+import {
+  type KeyedStateAccess,
+  loadTime,
+  type StateChanges,
+  type StateEntry,
+  saveTime,
+} from '../state/keyed-state.js';
 import { alignedStart, type HoppingWindows, type TumblingWindows } from './assigners.js';
 import { type TimeDomain, windowResult } from './window-result.js';
 
-type Accumulators = Map<Key, unknown>;
+/**
+ * One key's accumulator in one window. A mutable slot costs one map lookup per record
+ * (instead of a get and a set), and its `round` marks it changed for the next checkpoint
+ * the first time it changes in a round, without a set operation per record.
+ */
+interface Slot {
+  readonly key: Key;
+  readonly start: number;
+  acc: unknown;
+  round: number;
+}
 
-interface SavedFixedWindows {
+type Accumulators = Map<Key, Slot>;
+
+interface FixedWindowsMeta {
   firedUpTo: number | string;
-  /** `[start, [[key, accumulator], …]]` for every window still held. */
-  windows: [number, SavedEntries<unknown>][];
 }
 
 /**
@@ -25,7 +41,7 @@ interface SavedFixedWindows {
  * In the processing-time domain records are assigned by the clock and windows fire as it
  * passes their end; nothing is late.
  */
-export class FixedWindowOperator implements Operator {
+export class FixedWindowOperator implements Operator, KeyedStateAccess {
   private readonly size: number;
   private readonly slide: number;
   private readonly offset: number;
@@ -34,6 +50,13 @@ export class FixedWindowOperator implements Operator {
   private starts: number[] = [];
   /** Watermark up to which windows have fired. */
   private firedUpTo = Number.NEGATIVE_INFINITY;
+  /**
+   * The checkpoint round; slots changed in it are in `changed`. 0 until checkpoints begin
+   * (the first takes every entry), so that a job that never checkpoints tracks nothing.
+   */
+  private round = 0;
+  private changed: Slot[] = [];
+  readonly keyed: KeyedStateAccess = this;
 
   constructor(
     assigner: TumblingWindows | HoppingWindows,
@@ -84,14 +107,22 @@ export class FixedWindowOperator implements Operator {
         }
         lastStart = start;
         lastAccumulators = accumulators;
-        let acc = accumulators.get(key);
-        if (acc === undefined) acc = aggregator.init();
+        let slot = accumulators.get(key);
+        let acc: unknown;
         try {
-          accumulators.set(key, aggregator.add(acc, x, timestamp));
+          acc = aggregator.add(slot === undefined ? aggregator.init() : slot.acc, x, timestamp);
         } catch (error) {
           ctx.deadLetter(batch, i, error);
           failed = true;
           break;
+        }
+        if (slot === undefined) {
+          slot = { key, start, acc, round: 0 };
+          accumulators.set(key, slot);
+        } else slot.acc = acc;
+        if (slot.round !== this.round) {
+          slot.round = this.round;
+          this.changed.push(slot);
         }
         accepted = true;
         if (lastTimestamp <= watermark) {
@@ -121,24 +152,78 @@ export class FixedWindowOperator implements Operator {
     if (this.domain === 'processing') this.advance(now - 1, ctx);
   }
 
-  snapshot(): SavedFixedWindows {
-    const save = this.aggregator.save ?? ((acc: unknown) => acc);
-    return {
-      firedUpTo: saveTime(this.firedUpTo),
-      windows: this.starts.map((start) => [start, saveEntries(this.windows.get(start)!, save)]),
-    };
+  saveMeta(): FixedWindowsMeta {
+    return { firedUpTo: saveTime(this.firedUpTo) };
   }
 
-  restore(state: unknown): void {
-    const saved = state as SavedFixedWindows;
-    const load = this.aggregator.load ?? ((data: unknown) => data);
-    this.windows.clear();
-    this.starts = [];
-    this.firedUpTo = loadTime(saved.firedUpTo);
-    for (const [start, entries] of saved.windows) {
-      this.windows.set(start, loadEntries(entries, load));
-      this.starts.push(start);
+  loadMeta(meta: unknown): void {
+    this.firedUpTo = loadTime((meta as FixedWindowsMeta).firedUpTo);
+  }
+
+  // Keyed state: one entry per (key, window start). A purged window needs no deletions: a
+  // restore skips entries of windows closed for good by the restored `firedUpTo`.
+
+  takeChanges(): StateChanges {
+    if (this.round === 0) {
+      this.round = 1;
+      return { set: this.entries(), deleted: [] };
     }
+    const save = this.aggregator.save ?? ((acc: unknown) => acc);
+    const set: StateEntry[] = [];
+    for (const slot of this.changed) {
+      if (this.windows.get(slot.start)?.get(slot.key) === slot)
+        set.push([slot.key, slot.start, save(slot.acc)]);
+    }
+    this.changed = [];
+    this.round++;
+    return { set, deleted: [] };
+  }
+
+  returnChanges(changes: StateChanges): void {
+    if (this.round === 0) this.round = 1;
+    for (const [key, start] of changes.set) {
+      const slot = this.windows.get(start)?.get(key);
+      if (slot && slot.round !== this.round) {
+        slot.round = this.round;
+        this.changed.push(slot);
+      }
+    }
+  }
+
+  entries(include?: (key: Key) => boolean): StateEntry[] {
+    const save = this.aggregator.save ?? ((acc: unknown) => acc);
+    const out: StateEntry[] = [];
+    for (const start of this.starts) {
+      for (const slot of this.windows.get(start)!.values()) {
+        if (!include || include(slot.key)) out.push([slot.key, start, save(slot.acc)]);
+      }
+    }
+    return out;
+  }
+
+  load(entries: readonly StateEntry[]): void {
+    const load = this.aggregator.load ?? ((data: unknown) => data);
+    for (const [key, start, saved] of entries) {
+      if (start + this.size - 1 + this.lateness <= this.firedUpTo) continue; // closed for good
+      let accumulators = this.windows.get(start);
+      if (accumulators === undefined) {
+        accumulators = new Map();
+        this.windows.set(start, accumulators);
+        this.insertStart(start);
+      }
+      accumulators.set(key, { key, start, acc: load(saved), round: 0 });
+    }
+    // Restored entries are stored already: only what changes from here on is new.
+    if (this.round === 0) this.round = 1;
+  }
+
+  drop(include: (key: Key) => boolean): void {
+    for (const start of this.starts) {
+      const accumulators = this.windows.get(start)!;
+      for (const key of accumulators.keys()) if (include(key)) accumulators.delete(key);
+      if (accumulators.size === 0) this.windows.delete(start);
+    }
+    this.starts = this.starts.filter((start) => this.windows.has(start));
   }
 
   private advance(watermark: number, ctx: OperatorContext): void {
@@ -154,11 +239,11 @@ export class FixedWindowOperator implements Operator {
       const accumulators = this.windows.get(start)!;
       if (lastTimestamp > previous) {
         results ??= new BatchBuilder(true, false);
-        for (const [key, acc] of accumulators) {
+        for (const slot of accumulators.values()) {
           results.add(
-            windowResult(key, start, start + this.size, this.aggregator.result(acc)),
+            windowResult(slot.key, start, start + this.size, this.aggregator.result(slot.acc)),
             lastTimestamp,
-            key,
+            slot.key,
           );
         }
       }
@@ -181,7 +266,7 @@ export class FixedWindowOperator implements Operator {
           key,
           start,
           start + this.size,
-          this.aggregator.result(accumulators.get(key)),
+          this.aggregator.result(accumulators.get(key)!.acc),
         );
         results.add(result, start + this.size - 1, key);
       }

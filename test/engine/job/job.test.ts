@@ -156,7 +156,7 @@ describe('checkpoints', () => {
     const snapshot = compile(ordersPerUser()).snapshot();
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
     expect(snapshot).toMatchObject({
-      version: 1,
+      version: 2,
       pipeline: 'shop',
       nodes: {
         'per-user': { watermark: '-Infinity', idle: false, inputs: ['-Infinity'], inputIdle: [false] },
@@ -187,10 +187,10 @@ describe('checkpoints', () => {
   });
 
   it('of another version are refused', () => {
-    const checkpoint = { ...compile(ordersPerUser()).snapshot(), version: 2 } as unknown as JobSnapshot;
+    const checkpoint = { ...compile(ordersPerUser()).snapshot(), version: 3 } as unknown as JobSnapshot;
     const error = errorOf(() => compile(ordersPerUser()).restore(checkpoint));
     expect(error.code).toBe('TRB_SNAPSHOT_MISMATCH');
-    expect(error.message).toBe('checkpoint version 2 is not supported (expected 1)');
+    expect(error.message).toBe('checkpoint format 3 of "shop" is not supported (expected 2)');
   });
 });
 

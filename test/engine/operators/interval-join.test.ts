@@ -102,17 +102,16 @@ describe('interval join state and lateness', () => {
     const t = paidOrders({ lower: 0, upper: '10s' });
     t.push('orders', [order('o1', 1_000)]);
     t.push('payments', [payment('o1', 2_000)]);
-    expect(t.snapshot().nodes.paid.state).toEqual({
-      left: [['o1', [[order('o1', 1_000), 1_000]]]],
-      right: [['o1', [[payment('o1', 2_000), 2_000]]]],
-    });
+    expect(t.snapshot().nodes.paid.entries).toEqual([
+      ['o1', 0, { l: [[order('o1', 1_000), 1_000]], r: [[payment('o1', 2_000), 2_000]] }],
+    ]);
 
     t.push('orders', [order('o5', 20_000)]);
     t.push('payments', [payment('o6', 25_000)]);
-    expect(t.snapshot().nodes.paid.state).toEqual({
-      left: [['o5', [[order('o5', 20_000), 20_000]]]],
-      right: [['o6', [[payment('o6', 25_000), 25_000]]]],
-    });
+    expect(t.snapshot().nodes.paid.entries).toEqual([
+      ['o5', 0, { l: [[order('o5', 20_000), 20_000]], r: [] }],
+      ['o6', 0, { l: [], r: [[payment('o6', 25_000), 25_000]] }],
+    ]);
   });
 
   // watermark of the join: 19.999s; a payment at 15s arrives: at or below it, late

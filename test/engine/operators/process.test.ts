@@ -55,7 +55,7 @@ describe('process: keyed state', () => {
     const t = detector();
     t.push('logins', [failed('ip', 1_000), failed('ip', 2_000), succeeded('ip', 3_000), failed('ip', 4_000)]);
     expect(t.values('alerts')).toEqual([]);
-    expect(t.snapshot().nodes['brute-force'].state).toMatchObject({ state: [['ip', { failures: 1 }]] });
+    expect(t.snapshot().nodes['brute-force'].entries).toMatchObject([['ip', 0, { s: { failures: 1 } }]]);
   });
 
   // event time   0s   1s   2s            62s   62.5s 62.6s 62.7s

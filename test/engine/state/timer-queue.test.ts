@@ -41,9 +41,9 @@ describe('TimerQueue', () => {
     queue.push(1, 'y');
     queue.push(2, 'z');
     expect(queue.entries()).toEqual([
-      { time: 1, payload: 'y' },
-      { time: 2, payload: 'x' },
-      { time: 2, payload: 'z' },
+      { time: 1, payload: 'y', seq: 1 },
+      { time: 2, payload: 'x', seq: 0 },
+      { time: 2, payload: 'z', seq: 2 },
     ]);
     expect(queue.size).toBe(3);
     queue.clear();

@@ -1,0 +1,191 @@
+import { TributaryError } from '../engine/errors.js';
+import type { SqlBackend, SqlExecutor } from './backend.js';
+import { type Tables, tablesIn } from './schema.js';
+import type { SeriesStore } from './series-store.js';
+import { toStoreError } from './store-errors.js';
+
+/** A task's checkpoint: operator-wide state and the positions it resumes from. */
+export interface TaskCheckpointRow {
+  readonly pipeline: string;
+  /** `all` (every partition), or a partition number as text. */
+  readonly task: string;
+  readonly id: number;
+  /** When it was taken, ms since the epoch. */
+  readonly at: number;
+  /** JSON text. */
+  readonly meta: string;
+  /** JSON text. */
+  readonly positions: string;
+}
+
+/** One row of a key group's state: a full one, or the changes since the row before. */
+export interface StateGroupRow {
+  readonly group: number;
+  readonly seq: number;
+  readonly full: boolean;
+  /** JSON text. */
+  readonly data: string;
+}
+
+/** What one checkpoint writes, in one transaction. */
+export interface CheckpointWrite {
+  readonly task: TaskCheckpointRow;
+  readonly groups: readonly StateGroupRow[];
+}
+
+export interface SavedTask {
+  readonly task?: TaskCheckpointRow;
+  /** The rows of the groups asked for, by group then seq: each group's full row first. */
+  readonly groups: StateGroupRow[];
+}
+
+/** Group rows per INSERT: 4 parameters each, far below PostgreSQL's 65,535. */
+const ROWS_PER_INSERT = 1000;
+
+/**
+ * Checkpoints in the result store's database: `task_checkpoints` (one row per pipeline task)
+ * and `state_groups` (keyed state by key group). `write` commits a checkpoint whole in one
+ * transaction, so after a crash the store holds the previous checkpoint or this one.
+ */
+export class CheckpointStore {
+  readonly #backend: SqlBackend;
+  readonly #t: Tables;
+
+  private constructor(backend: SqlBackend, tables: Tables) {
+    this.#backend = backend;
+    this.#t = tables;
+  }
+
+  /** On the database and schema of a series store (which owns the connection). */
+  static on(store: SeriesStore): CheckpointStore {
+    const { backend, schema } = store.sql;
+    return new CheckpointStore(backend, tablesIn(schema));
+  }
+
+  /** The task's checkpoint and the state rows of `groups`. */
+  load(pipeline: string, task: string, groups: readonly number[]): Promise<SavedTask> {
+    return this.#guard(`loading the checkpoint of "${pipeline}" task ${task}`, async () => {
+      const t = this.#t;
+      const { rows } = await this.#backend.query<TaskRow>(
+        `SELECT checkpoint_id, taken_at, meta, positions FROM ${t.taskCheckpoints}
+          WHERE pipeline = $1 AND task = $2`,
+        [pipeline, task],
+      );
+      const state = await this.#backend.query<GroupRow>(
+        `SELECT key_group, seq, full_state, data FROM ${t.stateGroups}
+          WHERE pipeline = $1 AND key_group = ANY($2::integer[]) ORDER BY key_group, seq`,
+        [pipeline, [...groups]],
+      );
+      const row = rows[0];
+      return {
+        task: row && {
+          pipeline,
+          task,
+          id: Number(row.checkpoint_id),
+          at: Number(row.taken_at),
+          meta: row.meta,
+          positions: row.positions,
+        },
+        groups: state.rows.map((r) => ({
+          group: r.key_group,
+          seq: Number(r.seq),
+          full: r.full_state,
+          data: r.data,
+        })),
+      };
+    });
+  }
+
+  /** The tasks of a pipeline that have a checkpoint. */
+  tasks(pipeline: string): Promise<string[]> {
+    return this.#guard(`listing the checkpoints of "${pipeline}"`, async () => {
+      const { rows } = await this.#backend.query<{ task: string }>(
+        `SELECT task FROM ${this.#t.taskCheckpoints} WHERE pipeline = $1 ORDER BY task`,
+        [pipeline],
+      );
+      return rows.map((r) => r.task);
+    });
+  }
+
+  /**
+   * Writes a checkpoint in one transaction: the task row replaced, the group rows added, and
+   * for every full group row, the rows before it deleted.
+   */
+  write(write: CheckpointWrite): Promise<void> {
+    const { task, groups } = write;
+    return this.#guard(`writing checkpoint ${task.id} of "${task.pipeline}" task ${task.task}`, () =>
+      this.#backend.transaction(async (tx) => {
+        await upsertTask(tx, this.#t, task);
+        for (let i = 0; i < groups.length; i += ROWS_PER_INSERT) {
+          await insertGroups(tx, this.#t, task.pipeline, groups.slice(i, i + ROWS_PER_INSERT));
+        }
+        const replaced = groups.filter((g) => g.full);
+        if (replaced.length > 0) {
+          await tx.query(
+            `DELETE FROM ${this.#t.stateGroups} AS s
+              USING unnest($2::integer[], $3::bigint[]) AS f(key_group, seq)
+              WHERE s.pipeline = $1 AND s.key_group = f.key_group AND s.seq < f.seq`,
+            [task.pipeline, replaced.map((g) => g.group), replaced.map((g) => g.seq)],
+          );
+        }
+      }),
+    );
+  }
+
+  /** Forgets every checkpoint and all state of a pipeline. */
+  reset(pipeline: string): Promise<void> {
+    return this.#guard(`deleting the checkpoints of "${pipeline}"`, () =>
+      this.#backend.transaction(async (tx) => {
+        await tx.query(`DELETE FROM ${this.#t.taskCheckpoints} WHERE pipeline = $1`, [pipeline]);
+        await tx.query(`DELETE FROM ${this.#t.stateGroups} WHERE pipeline = $1`, [pipeline]);
+        await tx.query(`DELETE FROM ${this.#t.checkpoints} WHERE pipeline = $1`, [pipeline]);
+      }),
+    );
+  }
+
+  async #guard<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof TributaryError) throw error;
+      throw toStoreError(error, this.#backend.location, what);
+    }
+  }
+}
+
+interface TaskRow extends Record<string, unknown> {
+  checkpoint_id: number | string;
+  taken_at: number | string;
+  meta: string;
+  positions: string;
+}
+
+interface GroupRow extends Record<string, unknown> {
+  key_group: number;
+  seq: number | string;
+  full_state: boolean;
+  data: string;
+}
+
+const upsertTask = (db: SqlExecutor, t: Tables, row: TaskCheckpointRow) =>
+  db.query(
+    `INSERT INTO ${t.taskCheckpoints} (pipeline, task, checkpoint_id, taken_at, meta, positions)
+      VALUES ($1, $2, $3, $4, $5, $6)
+      ON CONFLICT (pipeline, task) DO UPDATE SET checkpoint_id = excluded.checkpoint_id,
+        taken_at = excluded.taken_at, meta = excluded.meta, positions = excluded.positions,
+        updated_at = now()`,
+    [row.pipeline, row.task, row.id, row.at, row.meta, row.positions],
+  );
+
+const insertGroups = (db: SqlExecutor, t: Tables, pipeline: string, rows: readonly StateGroupRow[]) => {
+  const values: unknown[] = [pipeline];
+  const tuples = rows.map((row) => {
+    values.push(row.group, row.seq, row.full, row.data);
+    const n = values.length;
+    return `($1, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+  });
+  return db.query(
+    `INSERT INTO ${t.stateGroups} (pipeline, key_group, seq, full_state, data) VALUES ${tuples.join(', ')}`,
+    values,
+  );
+};
