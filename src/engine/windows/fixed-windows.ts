@@ -19,6 +19,8 @@ import { type TimeDomain, windowResult } from './window-result.js';
 interface Slot {
   readonly key: Key;
   readonly start: number;
+  /** When the key joined the window: results fire in this order, restored or not. */
+  readonly order: number;
   acc: unknown;
   round: number;
 }
@@ -27,6 +29,7 @@ type Accumulators = Map<Key, Slot>;
 
 interface FixedWindowsMeta {
   firedUpTo: number | string;
+  nextOrder: number;
 }
 
 /**
@@ -56,6 +59,7 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
    */
   private round = 0;
   private changed: Slot[] = [];
+  private nextOrder = 0;
   readonly keyed: KeyedStateAccess = this;
 
   constructor(
@@ -117,7 +121,7 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
           break;
         }
         if (slot === undefined) {
-          slot = { key, start, acc, round: 0 };
+          slot = { key, start, order: this.nextOrder++, acc, round: 0 };
           accumulators.set(key, slot);
         } else slot.acc = acc;
         if (slot.round !== this.round) {
@@ -153,15 +157,18 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
   }
 
   saveMeta(): FixedWindowsMeta {
-    return { firedUpTo: saveTime(this.firedUpTo) };
+    return { firedUpTo: saveTime(this.firedUpTo), nextOrder: this.nextOrder };
   }
 
   loadMeta(meta: unknown): void {
-    this.firedUpTo = loadTime((meta as FixedWindowsMeta).firedUpTo);
+    const saved = meta as FixedWindowsMeta;
+    this.firedUpTo = loadTime(saved.firedUpTo);
+    this.nextOrder = saved.nextOrder;
   }
 
-  // Keyed state: one entry per (key, window start). A purged window needs no deletions: a
-  // restore skips entries of windows closed for good by the restored `firedUpTo`.
+  // Keyed state: one entry per (key, window start), valued `[order, accumulator]`. A purged
+  // window needs no deletions: a restore skips entries of windows closed for good by the
+  // restored `firedUpTo`.
 
   takeChanges(): StateChanges {
     if (this.round === 0) {
@@ -172,7 +179,7 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
     const set: StateEntry[] = [];
     for (const slot of this.changed) {
       if (this.windows.get(slot.start)?.get(slot.key) === slot)
-        set.push([slot.key, slot.start, save(slot.acc)]);
+        set.push([slot.key, slot.start, [slot.order, save(slot.acc)]]);
     }
     this.changed = [];
     this.round++;
@@ -195,7 +202,7 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
     const out: StateEntry[] = [];
     for (const start of this.starts) {
       for (const slot of this.windows.get(start)!.values()) {
-        if (!include || include(slot.key)) out.push([slot.key, start, save(slot.acc)]);
+        if (!include || include(slot.key)) out.push([slot.key, start, [slot.order, save(slot.acc)]]);
       }
     }
     return out;
@@ -203,15 +210,22 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
 
   load(entries: readonly StateEntry[]): void {
     const load = this.aggregator.load ?? ((data: unknown) => data);
-    for (const [key, start, saved] of entries) {
+    // Entries may come in any order (by key group): put keys back in the order they joined.
+    const slots: Slot[] = [];
+    for (const [key, start, value] of entries) {
       if (start + this.size - 1 + this.lateness <= this.firedUpTo) continue; // closed for good
-      let accumulators = this.windows.get(start);
+      const [order, saved] = value as [number, unknown];
+      slots.push({ key, start, order, acc: load(saved), round: 0 });
+    }
+    slots.sort((a, b) => a.order - b.order);
+    for (const slot of slots) {
+      let accumulators = this.windows.get(slot.start);
       if (accumulators === undefined) {
         accumulators = new Map();
-        this.windows.set(start, accumulators);
-        this.insertStart(start);
+        this.windows.set(slot.start, accumulators);
+        this.insertStart(slot.start);
       }
-      accumulators.set(key, { key, start, acc: load(saved), round: 0 });
+      accumulators.set(slot.key, slot);
     }
     // Restored entries are stored already: only what changes from here on is new.
     if (this.round === 0) this.round = 1;
