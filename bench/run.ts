@@ -19,6 +19,7 @@ const BENCHMARKS = [
   'startup',
   'expressions',
   'alerts',
+  'checkpoint-incremental',
 ];
 
 const requested = process.argv.slice(2);
