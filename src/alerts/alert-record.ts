@@ -1,4 +1,4 @@
-import type { AlertSnapshot, AlertState, Labels } from './model.js';
+import type { AlertSnapshot, AlertState, Labels } from '../contract/index.js';
 import type { CompiledRule } from './rules/rule.js';
 
 /**

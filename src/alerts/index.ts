@@ -7,8 +7,14 @@
  * - `AlertEngine.open({ config, persistence, registry, clock, logger })`, then `observe`, `tick`, `close`;
  * - `observationsFromResults` / `observationsFromMetrics` — what to observe;
  * - `patternPipeline(rule, compile)` / `patternAlerts(stream, spec)` — pattern rules on the engine;
- * - `AlertStore` (in `src/store/alert-store.ts`) — persistence in PGlite or PostgreSQL.
+ * - `AlertStore` — persistence in the result store's database (PGlite or PostgreSQL).
+ *
+ * What the API shows of alerting (alerts, transitions, silences, notifications, events) is
+ * defined in the contract, `src/contract/alerts.ts`.
  */
+
+export { AlertEngine } from './alert-engine.js';
+export type { AlertEngineOptions, AlertFilter, AlertLogger } from './alert-engine-options.js';
 export { AlertRecord } from './alert-record.js';
 export {
   type ExpressionCompiler,
@@ -22,13 +28,6 @@ export {
 export { needsUpdate } from './dispatch/dispatcher.js';
 export { DEFAULT_INHIBIT_RULES } from './dispatch/inhibit.js';
 export { silenceStatus, toSilence } from './dispatch/silences.js';
-export {
-  AlertEngine,
-  type AlertEngineOptions,
-  type AlertEvent,
-  type AlertFilter,
-  type AlertLogger,
-} from './engine.js';
 export { fingerprint, formatMatcher, matches, matchesAll, parseMatcher } from './labels.js';
 export * from './model.js';
 export { dingtalkPayload, signedUrl } from './notify/dingtalk.js';
@@ -43,13 +42,14 @@ export {
 export { slackPayload } from './notify/slack.js';
 export { Template } from './notify/template.js';
 export { observationsFromMetrics, observationsFromResults } from './observations.js';
-export {
-  type AlertChanges,
-  type AlertPersistence,
-  type HistoryQuery,
-  MemoryAlertPersistence,
-  type PersistedAlerting,
-} from './persistence.js';
+export type {
+  AlertChanges,
+  AlertPersistence,
+  HistoryQuery,
+  PersistedAlerting,
+} from './persistence/alert-persistence.js';
+export { AlertStore } from './persistence/alert-store.js';
+export { MemoryAlertPersistence } from './persistence/memory-persistence.js';
 export { SEED_RATIOS } from './rules/levels.js';
 export { type CompiledRule, compileRule, patternSeries, RULE_TYPES, type RuleType } from './rules/rule.js';
 export * from './schema.js';

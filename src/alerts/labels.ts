@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { TributaryError } from '../engine/errors.js';
-import type { Labels, Matcher, MatchType } from './model.js';
+import type { Labels, Matcher, MatchType } from '../contract/index.js';
+import { TributaryError } from '../errors.js';
 
 /**
  * A stable identity for a label set: the same labels in any order give the same

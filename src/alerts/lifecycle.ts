@@ -1,7 +1,7 @@
+import type { AlertState, Labels } from '../contract/index.js';
 import { AlertRecord } from './alert-record.js';
 import { fingerprint, normalizeLabels } from './labels.js';
-import type { AlertState, Labels } from './model.js';
-import type { AlertSink, KeyState } from './rules/evaluators.js';
+import type { AlertSink, KeyState } from './rules/evaluators/index.js';
 import type { CompiledRule } from './rules/rule.js';
 
 export type Transition = (

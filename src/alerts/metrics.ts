@@ -1,6 +1,16 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SEVERITIES } from './model.js';
 
+/** How many of `items` fall under each key. */
+export const countBy = <T>(items: Iterable<T>, key: (item: T) => string): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const id = key(item);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+};
+
 /** What the metrics read from the engine when scraped. */
 export interface AlertMetricsSource {
   /** Alerts by state and severity. */

@@ -1,5 +1,5 @@
-import { TributaryError } from '../engine/errors.js';
 import { toMillis } from '../engine/time/duration.js';
+import { TributaryError } from '../errors.js';
 import { DEFAULT_INHIBIT_RULES, type InhibitRule, toInhibitRule } from './dispatch/inhibit.js';
 import { type Route, toRoute } from './dispatch/route.js';
 import type { Notifier } from './notify/notifier.js';

@@ -1,5 +1,6 @@
 import type { Clock } from '../engine/time/clock.js';
-import { type AlertPersistence, ChangeBuffer } from './persistence.js';
+import type { AlertPersistence } from './persistence/alert-persistence.js';
+import { ChangeBuffer } from './persistence/change-buffer.js';
 
 const RETRY_MS = 5_000;
 

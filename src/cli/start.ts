@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, formatIssue, loadConfig, type TributaryConfig } from '../config/index.js';
-import { describeError } from '../engine/errors.js';
+import { DEMO_GENERATOR_CATALOGUE } from '../demo/generators/index.js';
+import { describeError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { platformOptions } from '../runtime/from-config.js';
 import { Platform } from '../runtime/platform.js';
@@ -37,7 +38,8 @@ export const runStart = async (options: StartOptions): Promise<number> => {
   if (!file) return 1;
   let config: TributaryConfig;
   try {
-    config = await loadConfig(file);
+    // The composition root: the platform knows no generators; the CLI brings the demo's.
+    config = await loadConfig(file, { generators: DEMO_GENERATOR_CATALOGUE });
   } catch (error) {
     if (error instanceof ConfigError) for (const issue of error.issues) err(formatIssue(issue));
     else err(describeError(error).message);
@@ -61,7 +63,10 @@ export const runStart = async (options: StartOptions): Promise<number> => {
     return 1;
   }
 
-  const platform = new Platform({ ...platformOptions(config), logger });
+  const platform = new Platform({
+    ...platformOptions(config, { generators: DEMO_GENERATOR_CATALOGUE }),
+    logger,
+  });
   try {
     await platform.start();
   } catch (error) {

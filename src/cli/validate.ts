@@ -5,7 +5,8 @@ import {
   loadConfig,
   type TributaryConfig,
 } from '../config/index.js';
-import { TributaryError } from '../engine/errors.js';
+import { DEMO_GENERATOR_CATALOGUE } from '../demo/generators/index.js';
+import { TributaryError } from '../errors.js';
 
 export interface ValidateOptions {
   /** Where lines go; default: stdout for the summary, stderr for errors. */
@@ -24,7 +25,11 @@ export const runValidate = async (file: string, options: ValidateOptions = {}): 
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = options.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
-    const config = await loadConfig(file, { env: options.env, cwd: options.cwd });
+    const config = await loadConfig(file, {
+      env: options.env,
+      cwd: options.cwd,
+      generators: DEMO_GENERATOR_CATALOGUE,
+    });
     out(summarize(config));
     return 0;
   } catch (error) {

@@ -14,7 +14,7 @@
  * expressions produce (`size(tags)`) come out as JavaScript numbers, not bigints.
  */
 import { Environment } from '@marcbachmann/cel-js';
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 
 /** What an expression is used for; it decides which result types it may have. */
 export type ExpressionUse = 'bool' | 'value' | 'key' | 'time' | 'number';

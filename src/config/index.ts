@@ -18,7 +18,6 @@ export { type ConfigFile, ConfigSchema } from './schema.js';
 export type {
   ApiKey,
   CheckpointSettings,
-  GeneratorName,
   LogSettings,
   Scope,
   ServerSettings,

@@ -1,4 +1,4 @@
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 
 /** Where a value sits in the configuration: keys and list indices from the root. */
 export type ConfigPath = readonly (string | number)[];

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { AlertingDocument } from '../alerts/schema.js';
 import { resolveAlerting } from '../alerts/settings.js';
-import { TributaryError } from '../engine/errors.js';
+import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
 import type { Plan } from '../engine/index.js';
+import { TributaryError } from '../errors.js';
 import { readDocument } from './document.js';
 import type { Environment } from './env.js';
 import { ConfigError, type ConfigIssue, type ConfigPath, formatPath } from './issues.js';
@@ -33,6 +34,12 @@ export interface LoadOptions {
   readonly env?: Environment;
   /** Where a data directory from the environment or the default resolves. Default: `process.cwd()`. */
   readonly cwd?: string;
+  /**
+   * The generators `generator` sources may name: the catalogue the platform will run with
+   * (`tributary start`: the demo's). Without it their names are not checked, as where the
+   * file is only read for its pipelines (a worker thread).
+   */
+  readonly generators?: GeneratorCatalogue;
 }
 
 /** A pipeline of the configuration, compiled to the engine's plan. */
@@ -59,6 +66,8 @@ export interface TributaryConfig {
   readonly log: LogSettings;
   readonly store: StoreSettings;
   readonly checkpoint: CheckpointSettings;
+  /** Worker threads for pipeline tasks (`workers`); undefined: one per core. */
+  readonly workers?: number;
   readonly sources: Readonly<Record<string, SourceSettings>>;
   /** Declared sinks, plus a store sink for every other sink name a pipeline uses. */
   readonly sinks: Readonly<Record<string, SinkSettings>>;
@@ -181,7 +190,7 @@ export const parseConfig = async (
   };
   const sourceFiles = validEntries<NonNullable<ConfigFile['sources']>[string]>('sources');
   const sinkFiles = validEntries<NonNullable<ConfigFile['sinks']>[string]>('sinks');
-  const sources = resolveSources(sourceFiles, baseDir, report);
+  const sources = resolveSources(sourceFiles, { baseDir, generators: options.generators }, report);
   const sinks: Record<string, SinkSettings> = resolveSinks(sinkFiles, report);
   // Names of sources that failed validation still count as declared: no second error about them.
   const declared = { ...sources } as Record<string, SourceSettings>;
@@ -241,6 +250,7 @@ export const parseConfig = async (
     log: log!,
     store: store!,
     checkpoint: checkpoint!,
+    ...(config.workers === undefined ? {} : { workers: config.workers }),
     sources,
     sinks,
     pipelines: pipelines.filter(Boolean),

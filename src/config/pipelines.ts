@@ -165,7 +165,7 @@ export const compilePipeline = (
     else unsure = true;
   });
   for (const sink of ends.sinks) {
-    const config = (ctx.sinks[sink] ?? { type: 'store', series: sink }) as Record<string, unknown>;
+    const config = (ctx.sinks[sink] ?? { type: 'store', series: sink }) as unknown as Record<string, unknown>;
     build([...path, file.sinks ? 'sinks' : 'sink'], () => stream.sink(sink, { config }));
   }
   if (problems > 0) return undefined;
@@ -208,6 +208,12 @@ const compileStep = (
     return undefined;
   }
   const kind: StepKind = kinds[0];
+  if (step.partitioned !== undefined && kind !== 'key_by') {
+    report(
+      [...at, 'partitioned'],
+      'goes with key_by, in the same step (key_by: user and partitioned: true side by side)',
+    );
+  }
   if (step.aggregate !== undefined && kind !== 'window') {
     report(
       [...at, 'aggregate'],
@@ -238,7 +244,10 @@ const compileStep = (
     }
     case 'key_by': {
       const e = expression(step.key_by!, 'key', 'key_by', here);
-      const next = build(here, () => stream.keyBy(e.evaluate as (v: unknown) => Key, named(e.text)));
+      const partitioned = step.partitioned === true;
+      const next = build(here, () =>
+        stream.keyBy(e.evaluate as (v: unknown) => Key, { ...named(e.text), partitioned }),
+      );
       return next ? { stream: next, keyed: next } : undefined;
     }
     case 'dedupe': {

@@ -9,6 +9,7 @@
  */
 import Type, { type Static, type TSchema } from 'typebox';
 import { AlertingSchema } from '../alerts/schema.js';
+import { INTAKE_CONNECTORS, SINK_CONNECTORS } from '../connectors/registry.js';
 
 /** `"10s"`, `"1m30s"` or milliseconds. */
 const duration = (description: string, options: Record<string, unknown> = {}) =>
@@ -37,7 +38,6 @@ const name = (description: string) => Type.String({ minLength: 1, description })
 
 const closed = { additionalProperties: false } as const;
 
-export const GENERATORS = ['clicks', 'stock-ticks', 'iot-sensors', 'logins', 'host-metrics'] as const;
 export const SCOPES = ['read', 'ingest', 'admin'] as const;
 
 export const ApiKeySchema = Type.Object(
@@ -76,7 +76,7 @@ export const LogSchema = Type.Object(
     retention: Type.Optional(
       Type.Object(
         {
-          max_bytes: Type.Optional(size('Per topic; no limit when absent')),
+          max_bytes: Type.Optional(size('Per partition of a topic; no limit when absent')),
           max_age: Type.Optional(duration('Per topic', { default: '7d' })),
         },
         { ...closed, default: {} },
@@ -113,60 +113,15 @@ export const CheckpointSchema = Type.Object(
   closed,
 );
 
-export const GeneratorSourceSchema = Type.Object(
-  {
-    type: Type.Literal('generator'),
-    generator: Type.Enum(GENERATORS, { description: 'Which demo data' }),
-    rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 100, description: 'Events per second' })),
-  },
-  closed,
-);
-
-export const MqttSourceSchema = Type.Object(
-  {
-    type: Type.Literal('mqtt'),
-    url: Type.Optional(Type.String({ minLength: 1, examples: ['mqtt://127.0.0.1:1883'] })),
-    topic: Type.String({
-      minLength: 1,
-      examples: ['sensors/#'],
-      description: 'Topic filter; + and # allowed',
-    }),
-    qos: Type.Optional(Type.Enum([0, 1, 2], { default: 0 })),
-  },
-  closed,
-);
-
-export const FileSourceSchema = Type.Object(
-  {
-    type: Type.Literal('file'),
-    path: Type.String({ minLength: 1, examples: ['./app.log'], description: 'Relative to the config file' }),
-    format: Type.Optional(Type.Enum(['json', 'pattern'], { default: 'json' })),
-    pattern: Type.Optional(
-      Type.String({ minLength: 1, description: 'With format: pattern, a regex with named groups' }),
-    ),
-  },
-  closed,
-);
-
-export const HttpSourceSchema = Type.Object({ type: Type.Literal('http') }, closed);
-
+/** A source block: one of the intake connectors' own option schemas (src/connectors/<type>/connector.ts). */
 export const SourceSchema = Type.Union(
-  [GeneratorSourceSchema, MqttSourceSchema, FileSourceSchema, HttpSourceSchema],
+  INTAKE_CONNECTORS.map((c) => c.options),
   { title: 'source' },
 );
 
+/** A sink block: one of the sink connectors' own option schemas (src/connectors/<type>/connector.ts). */
 export const SinkSchema = Type.Union(
-  [
-    Type.Object(
-      { type: Type.Literal('store'), series: Type.Optional(name('Series name; default: the sink name')) },
-      closed,
-    ),
-    Type.Object(
-      { type: Type.Literal('log'), topic: Type.Optional(name('Embedded-log topic; default: the sink name')) },
-      closed,
-    ),
-    Type.Object({ type: Type.Literal('console') }, closed),
-  ],
+  SINK_CONNECTORS.filter((c) => !c.internal).map((c) => c.options),
   { title: 'sink' },
 );
 
@@ -234,6 +189,12 @@ export const StepSchema = Type.Object(
       ),
     ),
     key_by: Type.Optional(expression('The key: a string, number or bool')),
+    partitioned: Type.Optional(
+      Type.Boolean({
+        description:
+          "With key_by: the source topics are partitioned by this key already (the records' key), so each partition runs as its own task",
+      }),
+    ),
     window: Type.Optional(WindowSchema),
     aggregate: Type.Optional(
       Type.Record(Type.String(), AggregatorSchema, { description: 'Result field → aggregation' }),
@@ -271,6 +232,14 @@ export const ConfigSchema = Type.Object(
     log: Type.Optional(LogSchema),
     store: Type.Optional(StoreSchema),
     checkpoint: Type.Optional(CheckpointSchema),
+    workers: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 256,
+        description:
+          'Worker threads that run pipeline tasks; 0 runs them on the main thread. Default: the number of cores',
+      }),
+    ),
     sources: Type.Optional(Type.Record(Type.String(), SourceSchema)),
     sinks: Type.Optional(Type.Record(Type.String(), SinkSchema)),
     pipelines: Type.Optional(Type.Array(PipelineSchema)),
@@ -282,8 +251,10 @@ export const ConfigSchema = Type.Object(
 /** The configuration file as written (after `${ENV}` substitution). */
 export type ConfigFile = Static<typeof ConfigSchema>;
 export type ServerFile = Static<typeof ServerSchema>;
-export type SourceFile = Static<typeof SourceSchema>;
-export type SinkFile = Static<typeof SinkSchema>;
+/** A source block as written: its connector's schema checked it; the connector reads it. */
+export type SourceFile = { readonly type: string } & Readonly<Record<string, unknown>>;
+/** A sink block as written: its connector's schema checked it; the connector reads it. */
+export type SinkFile = { readonly type: string } & Readonly<Record<string, unknown>>;
 export type PipelineFile = Static<typeof PipelineSchema>;
 export type StepFile = Static<typeof StepSchema>;
 export type WindowFile = Static<typeof WindowSchema>;

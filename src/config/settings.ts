@@ -1,23 +1,22 @@
 /**
  * The settings of a validated file, resolved for use: defaults filled in, durations in
  * milliseconds, sizes in bytes, paths absolute, camelCase names. Also the checks that
- * need more than the schema (API keys, URLs, regexes, names that double as topic names).
+ * need more than the schema (API keys, the store's URL, names that double as topic names);
+ * a source's or a sink's own checks are its connector's (src/connectors/<type>/connector.ts).
  */
-import { resolve } from 'node:path';
+import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
+import {
+  intakeConnector,
+  type SinkSpec,
+  type SourceSettings,
+  sinkConnector,
+} from '../connectors/registry.js';
 import type { ConfigPath } from './issues.js';
 import { closest, show, suggestion } from './issues.js';
-import {
-  type ConfigFile,
-  type GENERATORS,
-  SCOPES,
-  type ServerFile,
-  type SinkFile,
-  type SourceFile,
-} from './schema.js';
+import { type ConfigFile, SCOPES, type ServerFile, type SinkFile, type SourceFile } from './schema.js';
 import { bytes, millis } from './units.js';
 
 export type Scope = (typeof SCOPES)[number];
-export type GeneratorName = (typeof GENERATORS)[number];
 
 export interface ApiKey {
   readonly key: string;
@@ -49,19 +48,11 @@ export interface CheckpointSettings {
   readonly intervalMs: number;
 }
 
-export type SourceSettings =
-  | { readonly type: 'generator'; readonly generator: GeneratorName; readonly rate: number }
-  | { readonly type: 'mqtt'; readonly url: string; readonly topic: string; readonly qos: 0 | 1 | 2 }
-  | { readonly type: 'file'; readonly path: string; readonly format: 'json' }
-  | { readonly type: 'file'; readonly path: string; readonly format: 'pattern'; readonly pattern: string }
-  | { readonly type: 'http' };
+/** A source as its connector resolved it (defaults filled in, paths absolute). */
+export type { SourceSettings };
 
-export type SinkSettings =
-  | { readonly type: 'store'; readonly series: string }
-  | { readonly type: 'log'; readonly topic: string }
-  | { readonly type: 'console' };
-
-export const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
+/** A sink as its connector resolved it (defaults filled in). */
+export type SinkSettings = SinkSpec;
 
 type Report = (path: ConfigPath, message: string) => void;
 
@@ -154,9 +145,16 @@ export const resolveStore = (store: ConfigFile['store'], report: Report): StoreS
   return { type: 'postgres', url: store.url, ...retention };
 };
 
+/** What sources are resolved against: the file's directory, the generators the platform is given. */
+export interface SourceContext {
+  readonly baseDir: string;
+  readonly generators?: GeneratorCatalogue;
+}
+
+/** Each source by its connector (src/connectors/<type>/connector.ts), which checks what the schema cannot. */
 export const resolveSources = (
-  sources: ConfigFile['sources'],
-  baseDir: string,
+  sources: Readonly<Record<string, SourceFile>> | undefined,
+  context: SourceContext,
   report: Report,
 ): Record<string, SourceSettings> => {
   const out: Record<string, SourceSettings> = {};
@@ -164,73 +162,13 @@ export const resolveSources = (
     const path = ['sources', name];
     const badName = topicProblem(name);
     if (badName) report(path, `source name ${badName}`);
-    const resolved = resolveSource(source, path, baseDir, report);
+    const resolved = intakeConnector(source.type).resolve(name, source, {
+      ...context,
+      report: (at, message) => report([...path, ...at], message),
+    });
     if (resolved) out[name] = resolved;
   }
   return out;
-};
-
-const resolveSource = (
-  source: SourceFile,
-  path: ConfigPath,
-  baseDir: string,
-  report: Report,
-): SourceSettings | undefined => {
-  switch (source.type) {
-    case 'generator':
-      return { type: 'generator', generator: source.generator, rate: source.rate ?? 100 };
-    case 'mqtt': {
-      const url = source.url ?? DEFAULT_MQTT_URL;
-      if (!/^(mqtts?|wss?|tcp|ssl):\/\/[^/]/.test(url)) {
-        report([...path, 'url'], `${show(url)} is not a broker URL; use e.g. ${DEFAULT_MQTT_URL}`);
-      }
-      const levels = source.topic.split('/');
-      if (
-        levels.some(
-          (level, i) =>
-            (level.includes('#') && (level !== '#' || i < levels.length - 1)) ||
-            (level.includes('+') && level !== '+'),
-        )
-      ) {
-        report(
-          [...path, 'topic'],
-          `${show(source.topic)} is not a topic filter; + stands for one whole level and # for the rest, e.g. sensors/+/temp or sensors/#`,
-        );
-      }
-      return { type: 'mqtt', url, topic: source.topic, qos: source.qos ?? 0 };
-    }
-    case 'file': {
-      const file = resolve(baseDir, source.path);
-      if ((source.format ?? 'json') === 'json') {
-        if (source.pattern !== undefined)
-          report([...path, 'pattern'], 'goes with format: pattern; add format: pattern or remove it');
-        return { type: 'file', path: file, format: 'json' };
-      }
-      if (source.pattern === undefined) {
-        report(
-          path,
-          `missing required field "pattern": format: pattern needs a regex with named groups, e.g. '^(?<ts>\\S+) (?<level>\\w+) (?<msg>.*)$'`,
-        );
-        return undefined;
-      }
-      const problem = regexProblem(source.pattern);
-      if (problem) report([...path, 'pattern'], problem);
-      return { type: 'file', path: file, format: 'pattern', pattern: source.pattern };
-    }
-    case 'http':
-      return { type: 'http' };
-  }
-};
-
-const regexProblem = (pattern: string): string | undefined => {
-  let regex: RegExp;
-  try {
-    regex = new RegExp(pattern);
-  } catch (error) {
-    return `is not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`;
-  }
-  const groups = /\(\?<([A-Za-z_$][\w$]*)>/.test(regex.source);
-  return groups ? undefined : 'has no named groups; name the parts that become fields, e.g. (?<level>\\w+)';
 };
 
 export const resolveSinks = (sinks: ConfigFile['sinks'], report: Report): Record<string, SinkSettings> => {
@@ -240,18 +178,12 @@ export const resolveSinks = (sinks: ConfigFile['sinks'], report: Report): Record
 };
 
 const resolveSink = (name: string, sink: SinkFile, report: Report): SinkSettings => {
-  switch (sink.type) {
-    case 'store':
-      return { type: 'store', series: sink.series ?? name };
-    case 'log': {
-      const topic = sink.topic ?? name;
-      const problem = topicProblem(topic);
-      if (problem) report(['sinks', name, sink.topic === undefined ? 'type' : 'topic'], `topic ${problem}`);
-      return { type: 'log', topic };
-    }
-    case 'console':
-      return { type: 'console' };
+  const spec = sinkConnector(sink.type).resolve(name, sink);
+  if (spec.type === 'log') {
+    const problem = topicProblem(spec.topic);
+    if (problem) report(['sinks', name, 'topic' in sink ? 'topic' : 'type'], `topic ${problem}`);
   }
+  return spec;
 };
 
 /** `"clikcs" is not a declared source (did you mean "clicks"?); declared sources: a, b`. */

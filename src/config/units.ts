@@ -1,5 +1,5 @@
-import { TributaryError } from '../engine/errors.js';
 import { toMillis } from '../engine/time/duration.js';
+import { TributaryError } from '../errors.js';
 
 const SIZE_UNITS: Record<string, number> = {
   b: 1,

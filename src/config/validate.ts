@@ -19,7 +19,8 @@ export interface SchemaProblem {
 }
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-ajv.addVocabulary(['x-hint']);
+// x-hint adds to a message; x-default is a default in words (`the sink name`) for the docs.
+ajv.addVocabulary(['x-hint', 'x-default']);
 ajv.addFormat('duration', { type: 'string', validate: isDuration });
 ajv.addFormat('size', { type: 'string', validate: isSize });
 

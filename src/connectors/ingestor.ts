@@ -1,4 +1,5 @@
 import type { AppendRecord } from './log/record-format.js';
+import type { AppendResult } from './log/topic.js';
 
 /**
  * Where ingested events go: in embedded mode, a topic of the embedded log (durable before
@@ -6,10 +7,7 @@ import type { AppendRecord } from './log/record-format.js';
  * takes more input, which is how a slow disk slows intake instead of filling memory.
  */
 export interface Appender {
-  append(
-    topic: string,
-    records: readonly AppendRecord[],
-  ): Promise<{ baseOffset: number; lastOffset: number }>;
+  append(topic: string, records: readonly AppendRecord[]): Promise<AppendResult>;
 }
 
 /** What an ingestor reports, for `/metrics` and the dashboard. Counters only grow. */
@@ -29,8 +27,9 @@ export interface IngestorStats {
  * that appends what it receives to a log topic. Pipelines then read the topic from an
  * offset, so a restart replays from a checkpoint whatever the ingestor was.
  *
- * Input that cannot become an event is not dropped: it is appended to `rejectTopic` with
- * the reason (see `RejectedInput`), counted, and the ingestor keeps running.
+ * Input that cannot become an event is not dropped: it is appended to the dead-letter topic
+ * as a `DeadLetterRecord` of stage `ingest` (see `ingestDeadLetter`), counted in
+ * `stats().rejected`, and the ingestor keeps running.
  */
 export interface Ingestor {
   /** The source's name in the configuration; also the topic it appends to. */
@@ -39,15 +38,4 @@ export interface Ingestor {
   /** Stops taking input, waits for appends in flight, releases connections. */
   stop(): Promise<void>;
   stats(): IngestorStats;
-}
-
-/** The JSON value of a record in a reject topic. */
-export interface RejectedInput {
-  readonly source: string;
-  readonly error: string;
-  /** The input as received (text; binary input base64-encoded with `encoding: 'base64'`). */
-  readonly input: string;
-  readonly encoding?: 'utf8' | 'base64';
-  /** Where it came from: file and line, MQTT topic, … */
-  readonly origin?: Readonly<Record<string, string | number>>;
 }

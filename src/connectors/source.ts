@@ -26,9 +26,9 @@ export type RecordHeaders = readonly (readonly [string, Uint8Array])[];
 
 /**
  * Records of one partition in offset order, column by column. Value `i` is
- * `data.subarray(valueStarts[i], valueStarts[i + 1])`: every value shares one buffer, so a
- * batch crosses to a worker thread as a few transferable arrays instead of thousands of
- * objects, and decoding reads straight from it.
+ * `data.subarray(valueStarts[i], valueEnds[i])`: every value lies in one buffer, so a batch
+ * crosses to a worker thread as a few transferable arrays instead of thousands of objects,
+ * and decoding reads straight from it.
  */
 export interface RecordBatch {
   readonly topic: string;
@@ -42,8 +42,8 @@ export interface RecordBatch {
   /** Absent when no record of the batch has headers. */
   readonly headers?: readonly (RecordHeaders | undefined)[];
   readonly data: Uint8Array;
-  /** `count + 1` entries: value `i` spans `[valueStarts[i], valueStarts[i + 1])` of `data`. */
   readonly valueStarts: Uint32Array;
+  readonly valueEnds: Uint32Array;
   /** The offset to read next in this partition (past any gap, such as retention or markers). */
   readonly nextOffset: number;
 }
@@ -56,15 +56,6 @@ export interface PartitionLag extends TopicPartition {
   readonly end: number;
   /** Records not read yet: `end - max(position, first retained offset)`. */
   readonly lag: number;
-}
-
-export interface ReadOptions {
-  /** The most records in one batch. */
-  readonly maxRecords: number;
-  /** How long to wait for a record when none is ready; 0 answers at once. */
-  readonly waitMs: number;
-  /** Ends a wait early (stop, revoke). */
-  readonly signal?: AbortSignal;
 }
 
 export interface Source {
@@ -81,9 +72,14 @@ export interface Source {
   /**
    * The next batch of an assigned, unpaused partition that has records past its position,
    * taking partitions in turn so that none starves; advances that partition's position.
-   * Undefined when none had a record within `waitMs` (or `signal` aborted).
+   * Undefined at once when none has records ready: `waitForRecords` waits for them.
    */
-  read(options: ReadOptions): Promise<RecordBatch | undefined>;
+  read(maxRecords: number): Promise<RecordBatch | undefined>;
+  /**
+   * Resolves once `read` would return records, after `timeoutMs` at the latest, or when
+   * `signal` aborts. Consumes nothing, so a task can wait on several sources at once.
+   */
+  waitForRecords(timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** The next offset to read, per assigned partition. */
   positions(): PartitionOffset[];
   /** Per assigned partition, how many records are not read yet (as last known). */
@@ -101,4 +97,4 @@ export const partitionId = ({ topic, partition }: TopicPartition): string => `${
 
 /** Value `i` of a batch: a view into the batch's buffer, not a copy. */
 export const valueAt = (batch: RecordBatch, i: number): Uint8Array =>
-  batch.data.subarray(batch.valueStarts[i], batch.valueStarts[i + 1]);
+  batch.data.subarray(batch.valueStarts[i], batch.valueEnds[i]);

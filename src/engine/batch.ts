@@ -21,6 +21,14 @@ export interface Batch<T> {
   readonly positions?: (Position | undefined)[];
   /** The source split (partition) all records of this batch came from. */
   readonly split?: string;
+  /**
+   * The row kind of each record, as in Flink's changelog (`RowKind`): `true` marks a
+   * retraction, which withdraws a result emitted earlier and carries that result's values
+   * (a session window retracts the rows of sessions that merged or moved). Only batches that
+   * carry a retraction have the column (after a filter, it may have none left); without it,
+   * every record is a result, which consumers that key by window upsert.
+   */
+  readonly retractions?: boolean[];
 }
 
 /** One record, as sinks, dead letters and tests see it. */
@@ -29,6 +37,8 @@ export interface StreamRecord<T> {
   readonly timestamp: number;
   readonly key?: Key;
   readonly position?: Position;
+  /** Set when the record retracts a result emitted earlier (see `Batch.retractions`). */
+  readonly retract?: true;
 }
 
 /** The batch as one object per record. */
@@ -39,45 +49,53 @@ export const toRecords = <T>(batch: Batch<T>): StreamRecord<T>[] => {
 };
 
 export const recordAt = <T>(batch: Batch<T>, i: number): StreamRecord<T> => {
-  const record: { value: T; timestamp: number; key?: Key; position?: Position } = {
+  const record: { value: T; timestamp: number; key?: Key; position?: Position; retract?: true } = {
     value: batch.values[i],
     timestamp: batch.timestamps[i],
   };
   if (batch.keys) record.key = batch.keys[i];
   const position = batch.positions?.[i];
   if (position) record.position = position;
+  if (batch.retractions?.[i]) record.retract = true;
   return record;
 };
 
 /**
- * Collects the records an operator keeps or produces, carrying keys and positions along
- * only when the input batch has them.
+ * Collects the records an operator keeps or produces, carrying keys, positions and row
+ * kinds along only when the input batch has them (row kinds also once `retract` is used).
  */
 export class BatchBuilder<T> {
   values: T[] = [];
   timestamps: number[] = [];
   keys: Key[] | undefined;
   positions: (Position | undefined)[] | undefined;
+  retractions: boolean[] | undefined;
 
-  constructor(withKeys: boolean, withPositions: boolean) {
+  constructor(withKeys: boolean, withPositions: boolean, withRetractions = false) {
     if (withKeys) this.keys = [];
     if (withPositions) this.positions = [];
+    if (withRetractions) this.retractions = [];
   }
 
   static like<T>(batch: Batch<unknown>): BatchBuilder<T> {
-    return new BatchBuilder<T>(batch.keys !== undefined, batch.positions !== undefined);
+    return new BatchBuilder<T>(
+      batch.keys !== undefined,
+      batch.positions !== undefined,
+      batch.retractions !== undefined,
+    );
   }
 
   get length(): number {
     return this.values.length;
   }
 
-  /** Adds `value` with the timestamp, key and position of record `i` of `from`. */
+  /** Adds `value` with the timestamp, key, position and row kind of record `i` of `from`. */
   addFrom(value: T, from: Batch<unknown>, i: number, timestamp = from.timestamps[i]): void {
     this.values.push(value);
     this.timestamps.push(timestamp);
     if (this.keys) this.keys.push(from.keys![i]);
     if (this.positions) this.positions.push(from.positions![i]);
+    if (this.retractions) this.retractions.push(from.retractions?.[i] === true);
   }
 
   add(value: T, timestamp: number, key?: Key, position?: Position): void {
@@ -85,6 +103,15 @@ export class BatchBuilder<T> {
     this.timestamps.push(timestamp);
     if (this.keys) this.keys.push(key as Key);
     if (this.positions) this.positions.push(position);
+    if (this.retractions) this.retractions.push(false);
+  }
+
+  /** Adds a retraction of `value`, a result emitted earlier. */
+  retract(value: T, timestamp: number, key?: Key, position?: Position): void {
+    // The column appears with the first retraction: batches without one stay as they were.
+    this.retractions ??= new Array<boolean>(this.values.length).fill(false);
+    this.add(value, timestamp, key, position);
+    this.retractions[this.retractions.length - 1] = true;
   }
 
   build(split?: string): Batch<T> {
@@ -94,6 +121,7 @@ export class BatchBuilder<T> {
       keys: this.keys,
       positions: this.positions,
       split,
+      retractions: this.retractions,
     };
   }
 }

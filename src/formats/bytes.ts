@@ -1,4 +1,4 @@
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 import type { Format } from './format.js';
 
 /** The value's bytes as they are: a Buffer of its own (a copy, so it outlives the batch). */

@@ -1,4 +1,4 @@
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 import type { Format } from './format.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

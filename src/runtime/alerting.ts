@@ -1,18 +1,16 @@
 import type { Registry } from 'prom-client';
+import { AlertEngine } from '../alerts/alert-engine.js';
 import { patternPipeline } from '../alerts/cep/compile.js';
-import { AlertEngine, type AlertEvent } from '../alerts/engine.js';
 import type { Observation } from '../alerts/model.js';
 import { observationsFromMetrics, observationsFromResults } from '../alerts/observations.js';
+import { AlertStore } from '../alerts/persistence/alert-store.js';
 import type { AlertingDocument, PatternRuleDocument } from '../alerts/schema.js';
 import { compileExpression } from '../config/expressions.js';
-import type { Batch } from '../engine/batch.js';
+import type { AlertEvent, SeriesPoint } from '../contract/index.js';
 import type { Plan } from '../engine/plan/plan.js';
 import type { Clock } from '../engine/time/clock.js';
 import type { Logger } from '../observability/logger.js';
-import { AlertStore } from '../store/alert-store.js';
 import type { SeriesStore } from '../store/series-store.js';
-import type { SeriesPoint } from '../store/types.js';
-import type { SinkWriter } from './sinks.js';
 
 /** The sink name of pattern-rule pipelines: what they emit are observations for the alert engine. */
 export const ALERT_SINK = 'alerts';
@@ -80,22 +78,13 @@ export class PlatformAlerting {
     this.observe(observationsFromResults(series, records));
   }
 
-  /** The writer behind a pattern pipeline's `alerts` sink: observations go straight to the engine. */
-  sink(): SinkWriter {
-    return {
-      name: ALERT_SINK,
-      pending: 0,
-      write: (batch: Batch<unknown>) => this.observe(batch.values as Observation[]),
-      flush: async () => {},
-    };
-  }
-
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.engine.close();
   }
 
-  private observe(observations: readonly Observation[]): void {
+  /** Observations for the engine: what pattern pipelines emit, through their `alerts` sink. */
+  observe(observations: readonly Observation[]): void {
     if (observations.length === 0) return;
     try {
       this.engine.observe(observations);

@@ -1,9 +1,17 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { TributaryConfig } from '../config/load.js';
-import { createIngestor } from './ingestors.js';
+import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
 import type { PlatformOptions } from './platform.js';
 
-/** The platform a loaded configuration describes. */
-export const platformOptions = (config: TributaryConfig): PlatformOptions => ({
+/**
+ * The platform a loaded configuration describes, with what the composition root adds:
+ * the generators its `generator` sources name (the ones the configuration was checked against).
+ */
+export const platformOptions = (
+  config: TributaryConfig,
+  given: { readonly generators?: GeneratorCatalogue } = {},
+): PlatformOptions => ({
   dataDir: config.dataDir,
   log: {
     fsync: config.log.fsync,
@@ -17,7 +25,13 @@ export const platformOptions = (config: TributaryConfig): PlatformOptions => ({
   sources: config.sources,
   sinks: config.sinks,
   pipelines: config.pipelines.map((p) => p.plan),
+  // Workers build each pipeline, pattern rules' included, from the same file; a
+  // configuration that is not a file (parsed from text) runs its pipelines on the main thread.
+  recipes: existsSync(config.file)
+    ? (plan) => ({ kind: 'config', file: resolve(config.file), pipeline: plan.name })
+    : () => undefined,
+  ...(config.workers === undefined ? {} : { workers: config.workers }),
   pipelineTasks: { checkpointIntervalMs: config.checkpoint.intervalMs },
-  createIngestor,
+  ...(given.generators === undefined ? {} : { generators: given.generators }),
   alerts: config.alerts,
 });

@@ -1,46 +1,46 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { AlertingDocument } from '../alerts/schema.js';
-import type { Appender, Ingestor } from '../connectors/ingestor.js';
+import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../connectors/log/embedded-log.js';
+import { localLogAccess } from '../connectors/log/local-access.js';
+import type { LogAccess } from '../connectors/log/log-access.js';
 import type { EmbeddedLogOptions } from '../connectors/log/options.js';
 import type { AppendRecord } from '../connectors/log/record-format.js';
-import { describeError, TributaryError } from '../engine/errors.js';
-import type { Plan } from '../engine/plan/plan.js';
-import { type Clock, systemClock } from '../engine/time/clock.js';
-import type { Logger } from '../observability/logger.js';
+import type { SinkSpec } from '../connectors/registry.js';
 import type {
   IngestEvent,
   IngestResult,
   PipelineStatus,
   PlatformApi,
   PlatformStats,
+  SeriesInfo,
+  SeriesPoint,
+  SeriesQuery,
   StoredRecord,
-} from '../server/platform-api.js';
+} from '../contract/index.js';
+import type { Plan } from '../engine/plan/plan.js';
+import { type Clock, systemClock } from '../engine/time/clock.js';
+import { describeError, TributaryError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { CheckpointStore } from '../store/checkpoint-store.js';
 import { openSeriesStore } from '../store/index.js';
 import type { SeriesStore } from '../store/series-store.js';
-import type { SeriesInfo, SeriesPoint, SeriesQuery } from '../store/types.js';
 import { ALERT_LATE_SINK, ALERT_SINK, PlatformAlerting } from './alerting.js';
+import { planTasks } from './assignment/plan-tasks.js';
+import { MAIN, type PlannedTask, TaskManager } from './assignment/task-manager.js';
+import { LocalHost } from './host/local-host.js';
+import { Intake, type SourceSpec } from './intake.js';
 import { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
-import { PipelineTask, type PipelineTaskOptions } from './pipeline-task.js';
-import { RateMeter } from './rate-meter.js';
-import { ConsoleSink, LogSink, type SinkSpec, type SinkWriter, StoreSink } from './sinks.js';
+import { ProgressBoard } from './status/progress-board.js';
+import { DEFAULT_TASK_OPTIONS, type TaskOptions } from './task/task-spec.js';
+import type { PlanRecipe } from './workers/plan-recipe.js';
+import { WorkerPool } from './workers/worker-pool.js';
 
-/** A configured source: its type and its settings, handed to the ingestor factory. */
-export interface SourceSpec {
-  readonly type: string;
-  readonly [setting: string]: unknown;
-}
-
-/** Makes the ingestor of a source (generator, MQTT, file); undefined for sources fed over HTTP only. */
-export type IngestorFactory = (
-  name: string,
-  spec: SourceSpec,
-  appender: Appender,
-  context: { readonly dataDir: string },
-) => Ingestor | undefined;
+export type { SourceSpec } from './intake.js';
 
 export interface PlatformOptions {
   /** Where the log, the embedded store and ingestor state live. */
@@ -56,10 +56,18 @@ export interface PlatformOptions {
   /** Sinks by name; a pipeline sink not declared here is a store series of that name. */
   readonly sinks?: Readonly<Record<string, SinkSpec>>;
   readonly pipelines: readonly Plan[];
-  readonly pipelineTasks?: Partial<PipelineTaskOptions>;
+  /**
+   * How a worker thread builds a pipeline's plan. A pipeline without a recipe runs on the
+   * main thread: the functions in its plan cannot cross to another thread.
+   */
+  readonly recipes?: (plan: Plan) => PlanRecipe | undefined;
+  /** Worker threads for pipeline tasks; 0 runs every task on the main thread. Default: the cores. */
+  readonly workers?: number;
+  readonly pipelineTasks?: Partial<TaskOptions>;
   /** The `alerts:` section: rules, routes, receivers, silences. None: no alerting. */
   readonly alerts?: AlertingDocument;
-  readonly createIngestor?: IngestorFactory;
+  /** The generators `generator` sources name (the CLI passes the demo's); none: such sources cannot start. */
+  readonly generators?: GeneratorCatalogue;
   readonly clock?: Clock;
   /** Structured logs (pipeline lifecycle, dead letters, failures); default: none. */
   readonly logger?: Logger;
@@ -67,25 +75,15 @@ export interface PlatformOptions {
   readonly onError?: (where: string, error: unknown) => void;
 }
 
-/** Topic that receives every pipeline's dead letters as JSON. */
-export const DEAD_LETTER_TOPIC = 'dead-letters';
-
-const DEFAULT_TASK_OPTIONS: PipelineTaskOptions = {
-  batchSize: 4096,
-  checkpointIntervalMs: 5_000,
-  flushIntervalMs: 250,
-  maxPendingRecords: 50_000,
-  tickIntervalMs: 200,
-};
-
 /**
  * Embedded mode in one process: the durable log, the store, the ingestors that feed the
- * log, and one task per pipeline reading it. Implements what the HTTP server needs.
+ * log, and every pipeline's tasks — on worker threads, one core each, or on the main thread
+ * — reading it. The main thread keeps HTTP, WebSocket and alerting, and serves the log and
+ * the store to the workers. Implements what the HTTP server needs.
  *
- * Lifecycle: `start` opens the log and store, restores each pipeline from its last
- * checkpoint, then starts pipelines before ingestors (so nothing queues unread for long).
- * `stop` reverses it: intake stops first, pipelines drain what was read and checkpoint,
- * then the store and the log close.
+ * Lifecycle: `start` opens the log and store, starts every task from its last checkpoint,
+ * then the ingestors (so nothing queues unread for long). `stop` reverses it: intake stops
+ * first, tasks drain and checkpoint, then the store and the log close.
  */
 export class Platform implements PlatformApi {
   /** The Prometheus registry (PlatformApi); the instruments in it are `instruments`. */
@@ -94,43 +92,50 @@ export class Platform implements PlatformApi {
   private readonly clock: Clock;
   private readonly updates = new LiveUpdates();
   private readonly latency: LatencyTracker;
-  private readonly ingestRate: RateMeter;
-  private readonly lastAppend = new Map<string, number>();
-  private readonly tasks: PipelineTask[] = [];
-  private readonly ingestors: Ingestor[] = [];
+  private readonly progress: ProgressBoard;
   private log: EmbeddedLog | undefined;
+  private logAccess: LogAccess | undefined;
   private store: SeriesStore | undefined;
+  private intake: Intake | undefined;
   private alertingState: PlatformAlerting | undefined;
+  private pool: WorkerPool | undefined;
+  private manager: TaskManager | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private retention: NodeJS.Timeout | undefined;
   private started = 0;
   private isReady = false;
+  /** Workers whose crash is being recovered from, and when that is done. */
+  private readonly recovering = new Map<string, Promise<void>>();
 
   constructor(private readonly options: PlatformOptions) {
     this.clock = options.clock ?? systemClock;
     const now = () => this.clock.now();
     this.latency = new LatencyTracker(10_000, now);
-    this.ingestRate = new RateMeter(5, now);
     this.instruments = new PlatformMetrics((metrics) => this.readGauges(metrics));
     this.metrics = this.instruments.registry;
+    this.progress = new ProgressBoard(this.instruments, this.latency, now);
   }
 
   async start(): Promise<void> {
     const { options } = this;
     this.started = this.clock.now();
-    this.log = await openEmbeddedLog({ ...options.log, dir: join(options.dataDir, 'log') });
-    // A torn tail cut after a crash is expected, not a failure: a warning says what was dropped.
-    for (const recovered of this.log.recovery) {
-      if (options.logger)
-        options.logger.warn({ recovered }, 'the embedded log cut a torn tail left by a crash');
-      else this.report('log', `recovered after a crash: ${JSON.stringify(recovered)}`);
-    }
+    const log = await openEmbeddedLog({ ...options.log, dir: join(options.dataDir, 'log') });
+    this.log = log;
+    // A torn tail cut after a crash, or a directory of the format before partitions, is
+    // expected rather than a failure: a warning says what happened.
+    for (const recovered of log.recovery)
+      this.warn({ recovered }, 'the embedded log cut a torn tail left by a crash');
+    for (const migrated of log.migrations)
+      this.warn({ migrated }, 'the embedded log moved a topic to the partitioned layout');
     this.store = await openSeriesStore(
       options.store.type === 'postgres'
         ? { backend: 'postgres', url: options.store.url, schema: options.store.schema }
-        : { backend: 'pglite', dataDir: join(options.dataDir, 'store') },
+        : { backend: 'pglite', dataDir: join(options.dataDir, 'store'), thread: true },
     );
-    const appender = this.countingAppender(this.log);
+    const partitionsFor = (topic: string) =>
+      options.log?.topics?.[topic]?.partitions ?? options.log?.partitions ?? 1;
+    this.logAccess = localLogAccess(log, partitionsFor);
+    this.intake = new Intake(log, options.sources, this.instruments, this.clock);
     if (options.alerts) {
       this.alertingState = await PlatformAlerting.open({
         document: options.alerts,
@@ -142,15 +147,30 @@ export class Platform implements PlatformApi {
         onError: (error) => this.report('alerts', error),
       });
     }
+    const host = new LocalHost({
+      log: this.logAccess,
+      store: this.store,
+      checkpoints: CheckpointStore.on(this.store),
+      stored: (series, points) => this.publishSeries(series, points),
+      observe: (observations) => this.alertingState?.observe(observations),
+      report: (report) => this.progress.receive(report, this.manager?.memberOf(report) ?? MAIN),
+    });
     const plans = [...options.pipelines, ...PlatformAlerting.patternPlans(options.alerts)];
-    for (const plan of plans) this.tasks.push(this.createTask(plan, this.log, this.store, appender));
-    for (const task of this.tasks) await task.start();
-    this.alertingState?.start();
-    for (const [name, spec] of Object.entries(options.sources)) {
-      const ingestor = options.createIngestor?.(name, spec, appender, { dataDir: options.dataDir });
-      if (ingestor) this.ingestors.push(ingestor);
+    const tasks: PlannedTask[] = [];
+    for (const plan of plans) tasks.push(...(await this.tasksOf(plan)));
+    const workers = tasks.some((t) => t.recipe) ? (options.workers ?? availableParallelism()) : 0;
+    if (workers > 0) {
+      this.pool = new WorkerPool({
+        host,
+        logLevel: options.logger?.level,
+        onExit: (member, error) => this.workerExited(member, error),
+      });
+      for (let w = 1; w <= workers; w++) await this.pool.spawn(`worker-${w}`);
     }
-    for (const ingestor of this.ingestors) await ingestor.start();
+    this.manager = new TaskManager({ host, pool: this.pool, clock: this.clock, logger: options.logger });
+    await this.manager.run(tasks);
+    this.alertingState?.start();
+    await this.intake.start({ dataDir: options.dataDir, generators: options.generators });
     this.sampler = setInterval(() => this.sample(), 1_000);
     if (options.storeRetentionMs) {
       const maxAgeMs = options.storeRetentionMs;
@@ -161,13 +181,14 @@ export class Platform implements PlatformApi {
     this.isReady = true;
   }
 
-  /** Graceful shutdown: stop intake, drain and checkpoint every pipeline, close storage. */
+  /** Graceful shutdown: stop intake, drain and checkpoint every task, close storage. */
   async stop(): Promise<void> {
     this.isReady = false;
     clearInterval(this.sampler);
     clearInterval(this.retention);
-    await Promise.all(this.ingestors.map((i) => i.stop().catch((error) => this.report(i.name, error))));
-    await Promise.all(this.tasks.map((t) => t.stop().catch((error) => this.report(t.name, error))));
+    await this.intake?.stop((where, error) => this.report(where, error));
+    await this.manager?.stopAll();
+    await this.pool?.close();
     await this.alertingState?.close().catch((error) => this.report('alerts', error));
     await this.store?.close();
     await this.log?.close();
@@ -180,38 +201,32 @@ export class Platform implements PlatformApi {
   }
 
   stats(): PlatformStats {
-    const pipelines = this.tasks.map((t) => t.describe());
-    const now = this.clock.now();
-    let activeSources = 0;
-    for (const source of Object.keys(this.options.sources)) {
-      const last = this.lastAppend.get(source);
-      if (last !== undefined && now - last < 10_000) activeSources++;
-    }
+    const pipelines = this.pipelines();
     return {
-      eventsInPerSec: this.ingestRate.perSecond(),
+      eventsInPerSec: this.intake?.rate.perSecond() ?? 0,
       eventsOutPerSec: pipelines.reduce((sum, p) => sum + p.eventsOutPerSec, 0),
-      activeSources,
+      activeSources: this.intake?.activeSources() ?? 0,
       latencyMs: { p50: this.latency.quantile(0.5), p99: this.latency.quantile(0.99) },
       deadLettered: pipelines.reduce((sum, p) => sum + p.deadLetters, 0),
       lateEvents: pipelines.reduce((sum, p) => sum + p.lateEvents, 0),
-      uptimeSec: Math.round((now - this.started) / 1000),
+      uptimeSec: Math.round((this.clock.now() - this.started) / 1000),
     };
   }
 
   pipelines(): PipelineStatus[] {
-    return this.tasks.map((t) => t.describe());
+    return this.progress.all().map((p) => p.describe());
   }
 
   pipeline(name: string): PipelineStatus | undefined {
-    return this.task(name)?.describe();
+    return this.progress.get(name)?.describe();
   }
 
   deadLetters(pipeline: string, limit: number): StoredRecord[] {
-    return this.task(pipeline)?.recentDeadLetters.latest(limit) ?? [];
+    return this.progress.get(pipeline)?.recentDeadLetters.latest(limit) ?? [];
   }
 
   lateEvents(pipeline: string, limit: number): StoredRecord[] {
-    return this.task(pipeline)?.recentLate.latest(limit) ?? [];
+    return this.progress.get(pipeline)?.recentLate.latest(limit) ?? [];
   }
 
   streams(): string[] {
@@ -228,13 +243,24 @@ export class Platform implements PlatformApi {
     const records: AppendRecord[] = new Array(events.length);
     for (let i = 0; i < events.length; i++) {
       const { value, key } = events[i];
-      records[i] =
-        key === undefined
-          ? { value: Buffer.from(JSON.stringify(value)) }
-          : { value: Buffer.from(JSON.stringify(value)), key };
+      const bytes = Buffer.from(JSON.stringify(value));
+      records[i] = key === undefined ? { value: bytes } : { value: bytes, key };
     }
-    const { baseOffset, lastOffset } = await this.countingAppender(this.requireLog()).append(stream, records);
-    return { accepted: events.length, firstOffset: baseOffset, lastOffset };
+    const { partitions } = await this.requireIntake().appender.append(stream, records);
+    const ranges = partitions.map((p) => ({
+      partition: p.partition,
+      firstOffset: p.baseOffset,
+      lastOffset: p.lastOffset,
+    }));
+    // The offsets of a batch make one range only within one partition.
+    return ranges.length === 1
+      ? {
+          accepted: events.length,
+          firstOffset: ranges[0].firstOffset,
+          lastOffset: ranges[0].lastOffset,
+          partitions: ranges,
+        }
+      : { accepted: events.length, partitions: ranges };
   }
 
   querySeries(name: string, query: SeriesQuery): Promise<SeriesPoint[]> {
@@ -249,63 +275,69 @@ export class Platform implements PlatformApi {
     return this.updates.subscribe(channel, listener);
   }
 
-  private task(name: string): PipelineTask | undefined {
-    return this.tasks.find((t) => t.name === name);
+  /** The alert engine, when the configuration has an `alerts:` section. */
+  alerting(): PlatformAlerting['engine'] | undefined {
+    return this.alertingState?.engine;
   }
 
-  private createTask(plan: Plan, log: EmbeddedLog, store: SeriesStore, appender: Appender): PipelineTask {
-    const sinks = new Map<string, SinkWriter>();
-    let task: PipelineTask;
+  // Operations beyond the API: where tasks run, and moving them (tests drive these).
+
+  /** Where each task runs: task key (`pipeline#task`) → member (`main`, `worker-N`). */
+  assignment(): ReadonlyMap<string, string> {
+    return this.manager?.assignment ?? new Map();
+  }
+
+  /** Moves a task to another member: it checkpoints there and restores here. */
+  moveTask(pipeline: string, task: string, member: string): Promise<void> {
+    return this.requireManager().move({ pipeline, task }, member);
+  }
+
+  /**
+   * Ends a worker thread at once, as a crash would; resolves once its tasks restarted from
+   * their checkpoints on a new worker of the same name.
+   */
+  async killWorker(member: string): Promise<void> {
+    await this.pool?.kill(member);
+    await this.recovering.get(member);
+  }
+
+  /** The tasks of one pipeline: `all`, or one per partition of its topics. */
+  private async tasksOf(plan: Plan): Promise<PlannedTask[]> {
+    const sources = plan.nodes.flatMap((node) => (node.kind === 'source' ? [node.source] : []));
+    let partitions = 0;
+    for (const source of sources) partitions = Math.max(partitions, await this.logAccess!.partitions(source));
+    const sinks: Record<string, SinkSpec> = {};
     for (const node of plan.nodes) {
-      if (node.kind !== 'sink' || sinks.has(node.sink)) continue;
-      if (node.sink === ALERT_SINK && this.alertingState) {
-        sinks.set(node.sink, this.alertingState.sink());
-        continue;
-      }
-      const spec: SinkSpec =
+      if (node.kind !== 'sink') continue;
+      sinks[node.sink] =
         this.options.sinks?.[node.sink] ??
-        (node.sink === ALERT_LATE_SINK
-          ? { type: 'log', topic: ALERT_LATE_SINK }
-          : { type: 'store', series: node.sink });
-      sinks.set(
-        node.sink,
-        this.createSink(node.sink, spec, store, appender, (batch, i, error) =>
-          task.deadLetterAt(node.id, batch, i, error),
-        ),
-      );
+        (node.sink === ALERT_SINK
+          ? { type: 'alerts' }
+          : node.sink === ALERT_LATE_SINK
+            ? { type: 'log', topic: ALERT_LATE_SINK, format: 'json' }
+            : { type: 'store', series: node.sink });
     }
-    task = new PipelineTask({
+    this.progress.add(plan, Object.keys(sinks));
+    return planTasks({
       plan,
-      log,
-      store,
+      recipe: this.options.recipes?.(plan),
+      partitions,
+      sources: Object.fromEntries(sources.map((s) => [s, { topic: s, format: 'json' as const }])),
       sinks,
-      deadLetterTopic: DEAD_LETTER_TOPIC,
-      metrics: this.instruments,
-      latency: this.latency,
-      clock: this.clock,
       options: { ...DEFAULT_TASK_OPTIONS, ...this.options.pipelineTasks },
-      onError: (pipeline, error) => this.report(`pipeline ${pipeline}`, error),
-      logger: this.options.logger?.child({ pipeline: plan.name }),
     });
-    return task;
   }
 
-  private createSink(
-    name: string,
-    spec: SinkSpec,
-    store: SeriesStore,
-    appender: Appender,
-    reject: ConstructorParameters<typeof StoreSink>[3],
-  ): SinkWriter {
-    switch (spec.type) {
-      case 'store':
-        return new StoreSink(name, spec.series, store, reject, (series, points) =>
-          this.publishSeries(series, points),
-        );
-      case 'log':
-        return new LogSink(name, spec.topic, appender);
-      case 'console':
-        return new ConsoleSink(name);
+  private async workerExited(member: string, error: Error): Promise<void> {
+    this.report(`worker ${member}`, error);
+    try {
+      const restarted = await this.requireManager().recover(member);
+      this.warn(
+        { member, tasks: restarted },
+        'a worker thread exited; its tasks restarted from their checkpoints',
+      );
+    } catch (recoverError) {
+      this.report(`worker ${member}`, recoverError);
     }
   }
 
@@ -314,31 +346,10 @@ export class Platform implements PlatformApi {
     this.alertingState?.observeSeries(series, points);
   }
 
-  /** The alert engine, when the configuration has an `alerts:` section. */
-  alerting(): PlatformAlerting['engine'] | undefined {
-    return this.alertingState?.engine;
-  }
-
-  /** Counts what is appended, per source, for the ingest rate and active sources. */
-  private countingAppender(log: EmbeddedLog): Appender {
-    return {
-      append: async (topic, records) => {
-        const result = await log.append(topic, records);
-        if (topic in this.options.sources) {
-          this.ingestRate.add(records.length);
-          this.lastAppend.set(topic, this.clock.now());
-          this.instruments.eventsIngested.inc({ source: topic }, records.length);
-        }
-        return result;
-      },
-    };
-  }
-
   private sample(): void {
-    for (const task of this.tasks) {
-      task.sample();
-      if (this.updates.has(`pipeline:${task.name}`))
-        this.updates.publish(`pipeline:${task.name}`, task.describe());
+    for (const pipeline of this.progress.all()) {
+      if (this.updates.has(`pipeline:${pipeline.name}`))
+        this.updates.publish(`pipeline:${pipeline.name}`, pipeline.describe());
     }
     if (this.updates.has('stats')) this.updates.publish('stats', this.stats());
   }
@@ -347,24 +358,33 @@ export class Platform implements PlatformApi {
     metrics.consumerLag.reset();
     metrics.watermarkLag.reset();
     const now = this.clock.now();
-    for (const task of this.tasks) {
-      for (const [topic, lag] of task.lag()) metrics.consumerLag.set({ pipeline: task.name, topic }, lag);
-      const watermark = task.watermark();
+    for (const pipeline of this.progress.all()) {
+      for (const [topic, lag] of pipeline.lag())
+        metrics.consumerLag.set({ pipeline: pipeline.name, topic }, lag);
+      const watermark = pipeline.watermark();
       if (watermark !== null)
-        metrics.watermarkLag.set({ pipeline: task.name }, Math.max(0, now - watermark) / 1000);
+        metrics.watermarkLag.set({ pipeline: pipeline.name }, Math.max(0, now - watermark) / 1000);
     }
   }
 
-  private requireLog(): EmbeddedLog {
-    if (!this.log)
-      throw new TributaryError('TRB_NOT_STARTED', 'the platform is not started; call start() first');
-    return this.log;
+  private requireIntake(): Intake {
+    if (!this.intake) throw notStarted();
+    return this.intake;
   }
 
   private requireStore(): SeriesStore {
-    if (!this.store)
-      throw new TributaryError('TRB_NOT_STARTED', 'the platform is not started; call start() first');
+    if (!this.store) throw notStarted();
     return this.store;
+  }
+
+  private requireManager(): TaskManager {
+    if (!this.manager) throw notStarted();
+    return this.manager;
+  }
+
+  private warn(details: Record<string, unknown>, message: string): void {
+    if (this.options.logger) this.options.logger.warn(details, message);
+    else this.report('platform', `${message}: ${JSON.stringify(details)}`);
   }
 
   private report(where: string, error: unknown): void {
@@ -375,3 +395,6 @@ export class Platform implements PlatformApi {
       );
   }
 }
+
+const notStarted = () =>
+  new TributaryError('TRB_NOT_STARTED', 'the platform is not started; call start() first');

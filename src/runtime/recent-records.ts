@@ -1,4 +1,4 @@
-import type { StoredRecord } from '../server/platform-api.js';
+import type { StoredRecord } from '../contract/index.js';
 
 /** The last `capacity` records of a kind (dead letters, late events), for inspection. */
 export class RecentRecords {

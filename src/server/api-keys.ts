@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 
 export const SCOPES = ['read', 'ingest', 'admin'] as const;
 /** `read` — GET routes, `/metrics`, `/ws`; `ingest` — POST events; `admin` — everything. */

@@ -1,8 +1,8 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { PlatformApi } from '../contract/index.js';
 import { createErrorHandler } from './http-errors.js';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
-import type { PlatformApi } from './platform-api.js';
 import { alertsPlugin } from './plugins/alerts.js';
 import { authPlugin } from './plugins/auth.js';
 import { corsPlugin } from './plugins/cors.js';

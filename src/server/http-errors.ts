@@ -1,10 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, TributaryError } from '../engine/errors.js';
-
-/** The body of every 4xx and 5xx answer. */
-export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string };
-}
+import type { ErrorBody } from '../contract/index.js';
+import { type ErrorCode, TributaryError } from '../errors.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   TRB_HTTP_BAD_REQUEST: 400,

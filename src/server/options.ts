@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 import { type ApiKey, checkApiKeys } from './api-keys.js';
 
 export const DEFAULT_HOST = '127.0.0.1';

@@ -1,21 +1,15 @@
-import { TributaryError } from '../engine/errors.js';
+import {
+  AGGREGATIONS,
+  type Aggregation,
+  DEFAULT_SERIES_LIMIT,
+  type SeriesQuery,
+  type SeriesQueryString,
+} from '../contract/index.js';
 import { toMillis } from '../engine/time/duration.js';
-import { AGGREGATIONS, type Aggregation, type SeriesQuery } from '../store/types.js';
+import { TributaryError } from '../errors.js';
 import { badRequest } from './http-errors.js';
 
-/** The query string of `GET /api/v1/series/:name`, as strings (limit already a number). */
-export interface SeriesQueryParams {
-  readonly from?: string;
-  readonly to?: string;
-  readonly step?: string;
-  readonly agg?: string;
-  readonly key?: readonly string[];
-  readonly limit?: number;
-  readonly fields?: string;
-}
-
 export const DEFAULT_RANGE_MS = 60 * 60 * 1000;
-export const DEFAULT_SERIES_LIMIT = 10_000;
 
 const INTEGER = /^-?\d+$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -54,7 +48,7 @@ const duration = (text: string, name: string): number => {
 };
 
 /** Checks the query string and turns it into a store query; every error names its parameter. */
-export const toSeriesQuery = (params: SeriesQueryParams, now: number): SeriesQuery => {
+export const toSeriesQuery = (params: SeriesQueryString, now: number): SeriesQuery => {
   const to = params.to === undefined ? now : parseTime(params.to, 'to', now);
   const from = params.from === undefined ? to - DEFAULT_RANGE_MS : parseTime(params.from, 'from', now);
   if (from > to) {

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { PlatformApi } from '../contract/index.js';
 import { buildServer } from './app.js';
 import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from './options.js';
-import type { PlatformApi } from './platform-api.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;

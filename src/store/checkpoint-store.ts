@@ -1,4 +1,4 @@
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 import type { SqlBackend, SqlExecutor } from './backend.js';
 import { type Tables, tablesIn } from './schema.js';
 import type { SeriesStore } from './series-store.js';

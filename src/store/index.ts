@@ -12,7 +12,12 @@ export * from './types.js';
 /** Where the store keeps its data: embedded PGlite (in memory, or in a directory) or a PostgreSQL server. */
 export type OpenStoreOptions = SeriesStoreOptions &
   (
-    | { readonly backend: 'pglite'; readonly dataDir?: string }
+    | {
+        readonly backend: 'pglite';
+        readonly dataDir?: string;
+        /** Run the database on a thread of its own, so that its work never stalls this one. */
+        readonly thread?: boolean;
+      }
     | ({ readonly backend: 'postgres' } & PostgresOptions)
   );
 
@@ -27,7 +32,10 @@ export const openSeriesStore = async (options: OpenStoreOptions): Promise<Series
   // Each driver is loaded only when chosen: an embedded run never loads pg, a server run never
   // loads PGlite's WebAssembly build.
   let backend: SqlBackend;
-  if (options.backend === 'pglite') {
+  if (options.backend === 'pglite' && options.thread) {
+    const { openPgliteThreadBackend } = await import('./pglite-thread-backend.js');
+    backend = await openPgliteThreadBackend(options.dataDir);
+  } else if (options.backend === 'pglite') {
     const { openPgliteBackend } = await import('./pglite-backend.js');
     backend = await openPgliteBackend(options.dataDir);
   } else {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 import type { SqlBackend, SqlExecutor, SqlResult, SqlRow } from './backend.js';
 import { rowCountOf } from './backend.js';
 import { redactUrl, unreachable } from './store-errors.js';

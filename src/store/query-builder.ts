@@ -1,7 +1,8 @@
-import { TributaryError } from '../engine/errors.js';
-import type { ResultRow } from './results.js';
+import { AGGREGATIONS, type Aggregation, type SeriesQuery } from '../contract/index.js';
+import { TributaryError } from '../errors.js';
+import type { DeleteRow, ResultRow } from './results.js';
 import type { Tables } from './schema.js';
-import { AGGREGATIONS, type Aggregation, type RetentionRequest, type SeriesQuery } from './types.js';
+import type { RetentionRequest } from './types.js';
 
 /**
  * Every statement the store runs, as SQL text plus values. Values are only ever bound as
@@ -47,6 +48,23 @@ export const upsertResults = (t: Tables, rows: readonly ResultRow[]): Statement 
     values: p.values,
   };
 };
+
+/**
+ * Deletes windows by (series, key, start, end) in one statement however many there are: each
+ * column is one array parameter, so no row count can run out of bind parameters.
+ */
+export const deleteResults = (t: Tables, rows: readonly DeleteRow[]): Statement => ({
+  text: `DELETE FROM ${t.results} AS r
+    USING unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS d(series, key, window_start, window_end)
+    WHERE r.series = d.series AND r.key = d.key
+      AND r.window_start = d.window_start AND r.window_end = d.window_end`,
+  values: [
+    rows.map((r) => r.series),
+    rows.map((r) => r.key),
+    rows.map((r) => r.start),
+    rows.map((r) => r.end),
+  ],
+});
 
 export const upsertCheckpoints = (t: Tables, rows: readonly [string, string][]): Statement => {
   const p = new Params();

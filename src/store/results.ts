@@ -1,4 +1,4 @@
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 import type { SeriesUpsert } from './types.js';
 
 /** A window result ready to bind: key as text, fields as JSON text. */
@@ -21,13 +21,25 @@ const keyText = (key: unknown, where: string): string => {
   throw badWrite(`${where}: key ${String(key)} is not a string, finite number or boolean`);
 };
 
-const toRow = (series: string, result: Readonly<Record<string, unknown>>, where: string): ResultRow => {
-  const { start, end } = result;
+/** A window to delete: its key as text. */
+export interface DeleteRow {
+  readonly series: string;
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const checkWindow = (start: unknown, end: unknown, where: string): void => {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || (end as number) < (start as number)) {
     throw badWrite(
       `${where}: start ${String(start)} and end ${String(end)} must be integers of ms, start <= end`,
     );
   }
+};
+
+const toRow = (series: string, result: Readonly<Record<string, unknown>>, where: string): ResultRow => {
+  const { start, end } = result;
+  checkWindow(start, end, where);
   const fields: Record<string, unknown> = {};
   for (const name in result) {
     if (RESERVED.has(name)) continue;
@@ -59,26 +71,44 @@ const json = (value: unknown, where: string): string => {
 };
 
 /**
- * The rows of a write, validated, one per (series, key, start, end) — the last result wins, as
- * it would had they been written one after the other; PostgreSQL refuses to update one row
- * twice in one statement — and sorted by that key, so that concurrent writers lock rows in the
- * same order and cannot deadlock.
+ * The rows of a write, validated, one operation per (series, key, start, end) — the last
+ * upsert or delete wins, as it would had they been written one after the other (an entry's
+ * results before its deletes); PostgreSQL refuses to update one row twice in one statement —
+ * and sorted by that key, so that concurrent writers lock rows in the same order and cannot
+ * deadlock.
  */
-export const toResultRows = (upserts: readonly SeriesUpsert[]): ResultRow[] => {
-  const byId = new Map<string, ResultRow>();
-  for (const { series, results } of upserts) {
+export const toWriteRows = (
+  upserts: readonly SeriesUpsert[],
+): { upserts: ResultRow[]; deletes: DeleteRow[] } => {
+  const byId = new Map<string, ResultRow | DeleteRow>();
+  const id = (row: DeleteRow) => `${row.series}\u0000${row.key}\u0000${row.start}\u0000${row.end}`;
+  for (const { series, results, deletes = [] } of upserts) {
     if (typeof series !== 'string' || series === '') {
       throw badWrite(`series name ${JSON.stringify(series)} is empty or not a string`);
     }
     for (let i = 0; i < results.length; i++) {
       const row = toRow(series, results[i], `series "${series}", result ${i}`);
-      byId.set(`${row.series}\u0000${row.key}\u0000${row.start}\u0000${row.end}`, row);
+      byId.set(id(row), row);
+    }
+    for (let i = 0; i < deletes.length; i++) {
+      const where = `series "${series}", delete ${i}`;
+      const { key, start, end } = deletes[i];
+      checkWindow(start, end, where);
+      const row: DeleteRow = { series, key: keyText(key, where), start, end };
+      byId.set(id(row), row);
     }
   }
-  return [...byId.values()].sort(compareRows);
+  const rows = { upserts: [] as ResultRow[], deletes: [] as DeleteRow[] };
+  for (const row of byId.values()) {
+    if ('fields' in row) rows.upserts.push(row);
+    else rows.deletes.push(row);
+  }
+  rows.upserts.sort(compareRows);
+  rows.deletes.sort(compareRows);
+  return rows;
 };
 
-const compareRows = (a: ResultRow, b: ResultRow): number =>
+const compareRows = (a: DeleteRow, b: DeleteRow): number =>
   compareText(a.series, b.series) || compareText(a.key, b.key) || a.start - b.start || a.end - b.end;
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

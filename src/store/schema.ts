@@ -1,4 +1,4 @@
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 import type { SqlBackend } from './backend.js';
 
 /**

@@ -1,18 +1,11 @@
-import { TributaryError } from '../engine/errors.js';
+import type { SeriesInfo, SeriesPoint, SeriesQuery } from '../contract/index.js';
+import { TributaryError } from '../errors.js';
 import type { SqlBackend, SqlExecutor } from './backend.js';
 import * as sql from './query-builder.js';
-import { type ResultRow, toCheckpointRows, toResultRows } from './results.js';
+import { type ResultRow, toCheckpointRows, toWriteRows } from './results.js';
 import { DEFAULT_SCHEMA, migrate, type Tables, tablesIn } from './schema.js';
 import { toStoreError } from './store-errors.js';
-import type {
-  CommitRequest,
-  ResultRecord,
-  RetentionRequest,
-  SeriesInfo,
-  SeriesPoint,
-  SeriesQuery,
-  WriteSummary,
-} from './types.js';
+import type { CommitRequest, ResultRecord, RetentionRequest, WriteSummary } from './types.js';
 
 export interface SeriesStoreOptions {
   /** The schema holding the store's tables (default `tributary`). */
@@ -31,8 +24,9 @@ const DEFAULT_ROWS_PER_STATEMENT = 1000;
  * PGlite or PostgreSQL.
  *
  * Writes are upserts keyed by the window, so writing a result again (a replay after a crash,
- * an update within allowed lateness) lands on the same row. `commit` writes results and
- * checkpoints in one transaction: after a crash the store holds both or neither.
+ * an update within allowed lateness) lands on the same row; a retracted result is deleted by
+ * its window. `commit` writes results, deletes and checkpoints in one transaction: after a
+ * crash the store holds all or none of them.
  *
  * @example
  * const store = await openSeriesStore({ backend: 'pglite', dataDir: './data' });
@@ -96,23 +90,30 @@ export class SeriesStore {
   }
 
   /**
-   * Upserts results and replaces checkpoints, all in one transaction. A failing statement
-   * rolls back the whole commit, so a checkpoint is never stored without its results.
+   * Upserts results, deletes the windows named in `deletes` and replaces checkpoints, all in
+   * one transaction. A failing statement rolls back the whole commit, so a checkpoint is never
+   * stored without its results.
    */
   commit(request: CommitRequest): Promise<WriteSummary> {
     return this.#guard(`${describeWrite(request)} (rolled back whole: nothing of it is stored)`, async () => {
-      const rows = toResultRows(request.upserts ?? []);
+      const rows = toWriteRows(request.upserts ?? []);
       const checkpoints = toCheckpointRows(request.checkpoints ?? {});
-      const upserts = this.#chunks(rows).map((chunk) => sql.upsertResults(this.#tables, chunk));
+      const upserts = this.#chunks(rows.upserts).map((chunk) => sql.upsertResults(this.#tables, chunk));
+      const deletes = rows.deletes.length > 0 ? sql.deleteResults(this.#tables, rows.deletes) : undefined;
       const checkpoint =
         checkpoints.length > 0 ? sql.upsertCheckpoints(this.#tables, checkpoints) : undefined;
       const run = async (db: SqlExecutor): Promise<WriteSummary> => {
         let changed = 0;
+        let deleted = 0;
+        // A window is either upserted or deleted by one commit, so the order does not matter.
+        if (deletes) deleted = (await db.query(deletes.text, deletes.values)).rowCount;
         for (const { text, values } of upserts) changed += (await db.query(text, values)).rowCount;
         if (checkpoint) await db.query(checkpoint.text, checkpoint.values);
-        return { rows: rows.length, changed };
+        return deletes
+          ? { rows: rows.upserts.length, changed, deleted }
+          : { rows: rows.upserts.length, changed };
       };
-      const statements = upserts.length + (checkpoint ? 1 : 0);
+      const statements = upserts.length + (deletes ? 1 : 0) + (checkpoint ? 1 : 0);
       // A single statement is atomic by itself; more need a transaction to commit as one.
       return statements <= 1 ? run(this.#backend) : this.#backend.transaction(run);
     });

@@ -1,4 +1,4 @@
-import { TributaryError } from '../engine/errors.js';
+import { TributaryError } from '../errors.js';
 
 /**
  * Driver errors become TributaryErrors here, so that callers can act on the domain: a lost

@@ -1,14 +1,26 @@
 import type { Key } from '../engine/batch.js';
 
+// The shapes the API shows (SeriesPoint, SeriesInfo, SeriesQuery, the aggregations) are
+// defined once in the contract (src/contract/series.ts); the store answers in them.
+
 /** A window result as the engine emits it: `{ key, start, end, ...aggregation fields }`. */
 export type ResultRecord = { readonly key: Key; readonly start: number; readonly end: number } & Readonly<
   Record<string, unknown>
 >;
 
+/** A window of a series, without its fields: what a delete names. */
+export interface WindowRef {
+  readonly key: Key;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** Results bound for one series (one pipeline output, one table of the dashboard). */
 export interface SeriesUpsert {
   readonly series: string;
   readonly results: readonly ResultRecord[];
+  /** Windows to delete from the series (results the engine retracted), in the same commit. */
+  readonly deletes?: readonly WindowRef[];
 }
 
 /** What a `commit` writes in one transaction. */
@@ -23,45 +35,8 @@ export interface WriteSummary {
   readonly rows: number;
   /** Rows inserted or changed; a replay of what is already stored changes none. */
   readonly changed: number;
-}
-
-export const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count', 'last'] as const;
-export type Aggregation = (typeof AGGREGATIONS)[number];
-
-export interface SeriesQuery {
-  /** Window start from (inclusive), ms since the epoch. */
-  readonly from: number;
-  /** Window start to (exclusive), ms since the epoch. */
-  readonly to: number;
-  /** Re-bucket into buckets of `step` ms aligned to multiples of `step`, per key. */
-  readonly step?: number;
-  /** How numeric fields of a bucket's results combine (default `avg`); needs `step`. */
-  readonly agg?: Aggregation;
-  /** Only these keys. */
-  readonly key?: string | readonly string[];
-  /** At most this many points (the earliest). */
-  readonly limit?: number;
-  /** Only these fields in `values`. */
-  readonly fields?: readonly string[];
-}
-
-export interface SeriesPoint {
-  /** The key as text: keys are stored in their string form. */
-  readonly key: string;
-  readonly start: number;
-  readonly end: number;
-  readonly values: Record<string, unknown>;
-}
-
-export interface SeriesInfo {
-  readonly name: string;
-  /** Distinct keys. */
-  readonly keys: number;
-  readonly rows: number;
-  /** Start of the earliest window, start and end of the latest, in ms since the epoch. */
-  readonly firstStart: number;
-  readonly lastStart: number;
-  readonly lastEnd: number;
+  /** Rows deleted, when the write had deletes. */
+  readonly deleted?: number;
 }
 
 export interface RetentionRequest {

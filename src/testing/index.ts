@@ -7,8 +7,9 @@
  * t.push('clicks', [{ user: 'a', ts: 1_000 }, { user: 'a', ts: 12_000 }]);
  * expect(t.values('clicks-per-user')).toEqual([{ key: 'a', start: 0, end: 10_000, clicks: 1 }]);
  */
-import { type Batch, type StreamRecord, toRecords } from '../engine/batch.js';
+import { type Batch, type Position, type StreamRecord, toRecords } from '../engine/batch.js';
 import { compile, type Job, type JobSnapshot, type SourceBatch } from '../engine/job/job.js';
+import type { JobSnapshotV1 } from '../engine/job/snapshot-upgrade.js';
 import type { DeadLetter, JobOutput, LateEvent } from '../engine/operators/operator.js';
 import type { Pipeline } from '../engine/plan/builder.js';
 import type { Plan } from '../engine/plan/plan.js';
@@ -107,23 +108,45 @@ export class PipelineTest {
     this.job = compile(this.plan, { clock: this.clock });
   }
 
-  /** Pushes values as one batch; without `timestamps` they carry the clock's time. */
-  push<T>(source: string, values: T[], options: { timestamps?: number[]; split?: string } = {}): this {
-    this.job.push(source, { values, timestamps: options.timestamps, split: options.split }, this.output);
+  /**
+   * Pushes values as one batch; without `timestamps` they carry the clock's time. With
+   * `positions` (`{ topic, partition, offset }`, say, one per value), dead letters and late
+   * records say where they came from.
+   */
+  push<T>(
+    source: string,
+    values: T[],
+    options: { timestamps?: number[]; split?: string; positions?: (Position | undefined)[] } = {},
+  ): this {
+    const { timestamps, split, positions } = options;
+    this.job.push(source, { values, timestamps, split, positions }, this.output);
     return this;
   }
 
-  /** Pushes `{ value, timestamp }` records as one batch. */
+  /** Pushes `{ value, timestamp, position? }` records as one batch. */
   pushRecords<T>(
     source: string,
-    records: { value: T; timestamp: number }[],
+    records: { value: T; timestamp: number; position?: Position }[],
     options: { split?: string } = {},
   ): this {
     return this.push(
       source,
       records.map((r) => r.value),
-      { timestamps: records.map((r) => r.timestamp), split: options.split },
+      {
+        timestamps: records.map((r) => r.timestamp),
+        split: options.split,
+        positions: records.some((r) => r.position) ? records.map((r) => r.position) : undefined,
+      },
     );
+  }
+
+  /**
+   * Ends the input, as a bounded source does: every event-time window, session and timer
+   * fires (see `Job.endOfInput`); pushing afterwards is an error.
+   */
+  endOfInput(): this {
+    this.job.endOfInput(this.output);
+    return this;
   }
 
   /** Moves processing time forward and lets it act (processing-time windows, timers, idleness). */
@@ -154,8 +177,11 @@ export class PipelineTest {
     return JSON.parse(JSON.stringify(this.job.snapshot()));
   }
 
-  /** Replaces the job with a fresh one restored from `snapshot`, as after a restart. */
-  restore(snapshot: JobSnapshot): this {
+  /**
+   * Replaces the job with a fresh one restored from `snapshot`, as after a restart (one of
+   * an older format is upgraded).
+   */
+  restore(snapshot: JobSnapshot | JobSnapshotV1): this {
     this.job = compile(this.plan, { clock: this.clock });
     this.job.restore(snapshot);
     return this;

@@ -2,13 +2,19 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatIssue, parseConfig } from '../../src/config/index.js';
+import { DEMO_GENERATOR_CATALOGUE } from '../../src/demo/generators/index.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
-/** Every message a configuration gives, formatted as `tributary validate` prints them. */
+/** Every message a configuration gives, formatted as `tributary validate` prints them (with the demo's generators). */
 const messagesOf = async (yaml: string, env: Record<string, string> = {}): Promise<string[]> => {
   try {
-    await parseConfig(yaml, { file: 'pipelines.yaml', env, cwd: fixtures });
+    await parseConfig(yaml, {
+      file: 'pipelines.yaml',
+      env,
+      cwd: fixtures,
+      generators: DEMO_GENERATOR_CATALOGUE,
+    });
   } catch (error) {
     if (error instanceof ConfigError) return error.issues.map(formatIssue);
     throw error;

@@ -48,7 +48,7 @@ describe('the example configuration', () => {
     // Declared sinks, plus a store series for the module pipeline's undeclared sink.
     expect(config.sinks).toEqual({
       'per-user': { type: 'store', series: 'clicks-per-user' },
-      'alerts-out': { type: 'log', topic: 'alerts' },
+      'alerts-out': { type: 'log', topic: 'alerts', format: 'json' },
       debug: { type: 'console' },
       'orders-per-customer': { type: 'store', series: 'orders-per-customer' },
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../src/engine/errors.js';
+import { ERROR_CODES } from '../../src/errors.js';
 
 // Users look error codes up in docs/errors.md; a code missing there is a dead end.
 describe('the error catalogue', () => {

@@ -183,7 +183,7 @@ describe('the dashboard in a browser', () => {
     const text = (await detail.textContent()) ?? '';
     expect(text).toContain(`"page": "${marker}"`);
     expect(text).toContain('the record has no field "user"');
-    expect(text).toMatch(/topic clicks · offset \d+/);
+    expect(text).toMatch(/topic clicks · partition \d+ · offset \d+/);
     await screenshot(page(), 'pipeline-dead-letter');
   }, 90_000);
 

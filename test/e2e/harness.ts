@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { DEMO_CONFIG } from '../../src/cli/start.js';
 import { loadConfig } from '../../src/config/index.js';
+import { DEMO_GENERATOR_CATALOGUE } from '../../src/demo/generators/index.js';
 import { platformOptions } from '../../src/runtime/from-config.js';
 import { Platform } from '../../src/runtime/platform.js';
 import { DEFAULT_DASHBOARD_ROOT } from '../../src/server/plugins/dashboard.js';
@@ -52,8 +53,14 @@ export interface Demo {
 /** The demo configuration, live, in a temporary data directory; HTTP on a free port. */
 export const startDemo = async (): Promise<Demo> => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tributary-e2e-'));
-  const config = await loadConfig(DEMO_CONFIG, { env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir } });
-  const platform = new Platform({ ...platformOptions(config), onError: () => {} });
+  const config = await loadConfig(DEMO_CONFIG, {
+    env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir },
+    generators: DEMO_GENERATOR_CATALOGUE,
+  });
+  const platform = new Platform({
+    ...platformOptions(config, { generators: DEMO_GENERATOR_CATALOGUE }),
+    onError: () => {},
+  });
   await platform.start();
   const first = await startServer(platform, { port: 0 });
   let serverOpen = true;

@@ -3,6 +3,8 @@ import { compile, count, type DeadLetter, pipeline, session, sum, tumbling } fro
 import { MemorySink, MemorySource, PipelineTest } from '../../src/testing/index.js';
 import { statsOf } from './helpers.js';
 
+const ISO_FORMS = '"2024-03-07" (midnight UTC), "2024-03-07T12:00:00Z" or "2024-03-07T12:00:00.250+01:00"';
+
 /** An order as it arrives from outside: any field may be wrong. */
 interface RawOrder {
   id: string;
@@ -99,7 +101,8 @@ describe('dead letters: bad records never stop a pipeline', () => {
         name: 'TributaryError',
         code: 'TRB_BAD_RECORD',
         message:
-          'eventTime#1: event time is "yesterday"; expected milliseconds since the epoch, a Date or an ISO-8601 string',
+          'eventTime#1: event time is "yesterday"; expected milliseconds since the epoch, a Date or an ISO-8601 string: ' +
+          ISO_FORMS,
       },
       value: bad.badTime,
       timestamp: 500,
@@ -226,12 +229,14 @@ describe('dead letters point back to the input', () => {
         [
           'source:readings',
           'broken clock',
-          'source:readings: event time is NaN; expected milliseconds since the epoch, a Date or an ISO-8601 string',
+          'source:readings: event time is NaN; expected milliseconds since the epoch, a Date or an ISO-8601 string: ' +
+            ISO_FORMS,
         ],
         [
           'source:readings',
           'forever',
-          'source:readings: event time is Infinity; expected milliseconds since the epoch, a Date or an ISO-8601 string',
+          'source:readings: event time is Infinity; expected milliseconds since the epoch, a Date or an ISO-8601 string: ' +
+            ISO_FORMS,
         ],
       ]);
     }
@@ -250,5 +255,37 @@ describe('dead letters point back to the input', () => {
     t.push('n', [1, -2, 3]);
     expect(t.values('out')).toEqual([1, 3]);
     expect(t.deadLetters.map((d) => d.error)).toEqual([{ name: 'Error', message: 'negative: -2' }]);
+  });
+});
+
+describe('retractions into operators that keep state', () => {
+  // Sessions [1s,6s) and [8s,13s) fire, then a late view at 5 s merges them: two rows are
+  // withdrawn. An hourly count over sessions cannot take a session back out of its count.
+  it('are dead-lettered: windows, process functions, joins and dedupe cannot take a row back', () => {
+    const p = pipeline('sessions-per-hour');
+    const sessions = p
+      .source<number>('views')
+      .keyBy(() => 'a')
+      .window(session('5s'), { lateness: '20s', name: 'sessions' })
+      .aggregate({ views: count() });
+    sessions.sink('sessions');
+    sessions
+      .keyBy(() => 'all')
+      .window(tumbling('1h'), { name: 'hourly' })
+      .aggregate({ sessions: count() })
+      .sink('hourly');
+    const t = new PipelineTest(p);
+    t.push('views', [1, 8], { timestamps: [1_000, 8_000] });
+    t.push('views', [20], { timestamps: [20_000] });
+    t.push('views', [5], { timestamps: [5_000] });
+
+    expect(t.deadLetters.map((d) => [d.operator, d.value, d.error.code])).toEqual([
+      ['hourly', { key: 'a', start: 1_000, end: 6_000, views: 1 }, 'TRB_RETRACTION_UNSUPPORTED'],
+      ['hourly', { key: 'a', start: 8_000, end: 13_000, views: 1 }, 'TRB_RETRACTION_UNSUPPORTED'],
+    ]);
+    expect(t.deadLetters[0].error.message).toBe(
+      'hourly: this record retracts a result emitted earlier (a session that merged or moved), and a window keeps state it cannot take a record back out of; the retraction is dead-lettered. Compute from the records before the session window, or send session results to a sink that applies retractions (a store series)',
+    );
+    expect(statsOf(t, 'hourly')).toMatchObject({ recordsIn: 5, deadLetters: 2 });
   });
 });

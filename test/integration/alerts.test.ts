@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertingDocument } from '../../src/alerts/schema.js';
 import { DEMO_CONFIG } from '../../src/cli/start.js';
 import { loadConfig } from '../../src/config/index.js';
+import { DEMO_GENERATOR_CATALOGUE } from '../../src/demo/generators/index.js';
 import { platformOptions } from '../../src/runtime/from-config.js';
 import { Platform } from '../../src/runtime/platform.js';
 import { type RunningServer, startServer } from '../../src/server/start.js';
@@ -68,7 +69,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
 
   dataDir = await mkdtemp(join(tmpdir(), 'tributary-alerts-'));
-  const config = await loadConfig(DEMO_CONFIG, { env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir } });
+  const config = await loadConfig(DEMO_CONFIG, {
+    env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir },
+    generators: DEMO_GENERATOR_CATALOGUE,
+  });
   // The demo's rules, with a receiver for each channel, a route that groups per IP, and a
   // short resolve_after so that the test sees the resolution.
   const alerts: AlertingDocument = {
@@ -98,7 +102,11 @@ beforeAll(async () => {
       },
     ],
   } as AlertingDocument;
-  platform = new Platform({ ...platformOptions(config), alerts, onError: () => {} });
+  platform = new Platform({
+    ...platformOptions(config, { generators: DEMO_GENERATOR_CATALOGUE }),
+    alerts,
+    onError: () => {},
+  });
   await platform.start();
   server = await startServer(platform, { port: 0 });
 }, 60_000);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEMO_CONFIG } from '../../src/cli/start.js';
 import { loadConfig } from '../../src/config/index.js';
+import { DEMO_GENERATOR_CATALOGUE } from '../../src/demo/generators/index.js';
 import { platformOptions } from '../../src/runtime/from-config.js';
 import { Platform } from '../../src/runtime/platform.js';
 import { type RunningServer, startServer } from '../../src/server/start.js';
@@ -20,8 +21,14 @@ let server: RunningServer;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'tributary-demo-'));
-  const config = await loadConfig(DEMO_CONFIG, { env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir } });
-  platform = new Platform({ ...platformOptions(config), onError: () => {} });
+  const config = await loadConfig(DEMO_CONFIG, {
+    env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir },
+    generators: DEMO_GENERATOR_CATALOGUE,
+  });
+  platform = new Platform({
+    ...platformOptions(config, { generators: DEMO_GENERATOR_CATALOGUE }),
+    onError: () => {},
+  });
   await platform.start();
   server = await startServer(platform, { port: 0 });
 }, 60_000);

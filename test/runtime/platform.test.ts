@@ -47,7 +47,12 @@ const startPlatform = async (dataDir?: string, overrides: Partial<PlatformOption
     store: storeOf(dir),
     sources: { clicks: { type: 'http' } },
     pipelines: [clicksPerUser()],
-    pipelineTasks: { checkpointIntervalMs: 100, flushIntervalMs: 20, tickIntervalMs: 20 },
+    pipelineTasks: {
+      checkpointIntervalMs: 100,
+      flushIntervalMs: 20,
+      tickIntervalMs: 20,
+      reportIntervalMs: 20,
+    },
     onError: () => {},
     ...overrides,
   });
@@ -90,13 +95,18 @@ describe.each(STORES)('the embedded platform on %s', (_name, store) => {
   it('ingests events, aggregates them per window and stores the results', async () => {
     const { platform } = await startPlatform();
     expect(platform.ready()).toBe(true);
-    const { accepted, firstOffset, lastOffset } = await platform.ingest('clicks', [
+    const ingested = await platform.ingest('clicks', [
       { value: { user: 'ann', ts: 1_000, amount: 5 } },
       { value: { user: 'bob', ts: 2_000, amount: 7 } },
       { value: { user: 'ann', ts: 3_000, amount: 1 } },
       { value: { user: 'ann', ts: 12_000, amount: 2 } },
     ]);
-    expect({ accepted, firstOffset, lastOffset }).toEqual({ accepted: 4, firstOffset: 0, lastOffset: 3 });
+    expect(ingested).toEqual({
+      accepted: 4,
+      firstOffset: 0,
+      lastOffset: 3,
+      partitions: [{ partition: 0, firstOffset: 0, lastOffset: 3 }],
+    });
 
     const points = await eventually(async () => {
       const found = await platform.querySeries('clicks-per-user', { from: 0, to: 60_000 });
@@ -107,7 +117,11 @@ describe.each(STORES)('the embedded platform on %s', (_name, store) => {
       { key: 'bob', start: 0, end: 10_000, values: { clicks: 1, spend: 7 } },
     ]);
 
-    const status = platform.pipeline('clicks-per-user')!;
+    // Status comes from the tasks' reports, a moment behind the results.
+    const status = await eventually(() => {
+      const found = platform.pipeline('clicks-per-user')!;
+      return found.recordsIn === 4 && found.watermark === 11_999 ? found : undefined;
+    }, 'the status to show the records read');
     expect(status).toMatchObject({
       status: 'running',
       sources: ['clicks'],
@@ -138,10 +152,13 @@ describe.each(STORES)('the embedded platform on %s', (_name, store) => {
       return found.length > 0 ? found : undefined;
     }, 'results');
     expect(points).toEqual([{ key: 'ann', start: 0, end: 10_000, values: { clicks: 1, spend: 3 } }]);
-    const letters = platform.deadLetters('clicks-per-user', 10);
+    const letters = await eventually(() => {
+      const found = platform.deadLetters('clicks-per-user', 10);
+      return found.length === 2 ? found : undefined;
+    }, 'the dead letters to be reported');
     expect(letters.map((l) => [l.operator, l.position])).toEqual([
-      ['eventTime#1', { topic: 'clicks', offset: 0 }],
-      ['window#1', { topic: 'clicks', offset: 1 }],
+      ['eventTime#1', { topic: 'clicks', partition: 0, offset: 0 }],
+      ['window#1', { topic: 'clicks', partition: 0, offset: 1 }],
     ]);
     expect(letters[0].error?.message).toContain('event time is "yesterday"');
     expect(platform.stats().deadLettered).toBe(2);
@@ -170,6 +187,11 @@ describe.each(STORES)('the embedded platform on %s', (_name, store) => {
     }, 'results after restart');
     expect(points).toEqual([{ key: 'ann', start: 0, end: 10_000, values: { clicks: 3, spend: 3 } }]);
     // Only the two new records were read: the first two came back as checkpointed state.
+    await eventually(
+      () => (second.platform.pipeline('clicks-per-user')!.recordsIn === 2 ? true : undefined),
+      'the status to show the records read',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(second.platform.pipeline('clicks-per-user')!.recordsIn).toBe(2);
   });
 
@@ -183,5 +205,31 @@ describe.each(STORES)('the embedded platform on %s', (_name, store) => {
     ]);
     await eventually(() => (updates.length > 0 ? true : undefined), 'a live update');
     expect(updates[0]).toEqual([{ key: 'ann', start: 0, end: 10_000, values: { clicks: 1, spend: 1 } }]);
+  });
+});
+
+describe('ingest into a topic of several partitions', () => {
+  it("answers each partition's range, and one range only when all went to one partition", async () => {
+    const { platform } = await startPlatform(undefined, { log: { partitions: 2 }, pipelines: [] });
+    // Kafka's partitioner puts "a" in partition 0 and "abc" in 1 of 2 (see the log's partitioner test).
+    expect(
+      await platform.ingest('clicks', [
+        { value: { n: 1 }, key: 'abc' },
+        { value: { n: 2 }, key: 'a' },
+        { value: { n: 3 }, key: 'abc' },
+      ]),
+    ).toEqual({
+      accepted: 3,
+      partitions: [
+        { partition: 0, firstOffset: 0, lastOffset: 0 },
+        { partition: 1, firstOffset: 0, lastOffset: 1 },
+      ],
+    });
+    expect(await platform.ingest('clicks', [{ value: { n: 4 }, key: 'abc' }])).toEqual({
+      accepted: 1,
+      firstOffset: 2,
+      lastOffset: 2,
+      partitions: [{ partition: 1, firstOffset: 2, lastOffset: 2 }],
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TributaryError } from '../../src/engine/errors.js';
+import { TributaryError } from '../../src/errors.js';
 import { parseApiKeys } from '../../src/server/api-keys.js';
 import { buildServer } from '../../src/server/app.js';
 import { isLoopback } from '../../src/server/options.js';

@@ -1,14 +1,17 @@
 import { Counter, Registry } from 'prom-client';
-import { TributaryError } from '../../src/engine/errors.js';
 import type {
+  AlertingApi,
   IngestEvent,
   IngestResult,
   PipelineStatus,
   PlatformApi,
   PlatformStats,
+  SeriesInfo,
+  SeriesPoint,
+  SeriesQuery,
   StoredRecord,
-} from '../../src/server/platform-api.js';
-import type { SeriesInfo, SeriesPoint, SeriesQuery } from '../../src/store/types.js';
+} from '../../src/contract/index.js';
+import { TributaryError } from '../../src/errors.js';
 
 /** A pipeline status as the runtime would report it, with overrides. */
 export const pipelineStatus = (name: string, overrides: Partial<PipelineStatus> = {}): PipelineStatus => ({
@@ -39,6 +42,7 @@ export const pipelineStatus = (name: string, overrides: Partial<PipelineStatus> 
       watermark: null,
     },
   ],
+  tasks: [{ task: 'all', member: 'main', status: 'running', lag: 0, watermark: null, lastCheckpoint: null }],
   ...overrides,
 });
 
@@ -58,6 +62,8 @@ export class MemoryPlatform implements PlatformApi {
   readonly deadLetterRecords = new Map<string, StoredRecord[]>();
   readonly lateRecords = new Map<string, StoredRecord[]>();
   readonly storedPoints = new Map<string, SeriesPoint[]>();
+  /** Set to serve the alert routes; without it they answer 404 as without an `alerts:` section. */
+  alertingApi: AlertingApi | undefined;
   private readonly listeners = new Map<string, Set<(update: unknown) => void>>();
   private readonly startedAt = Date.now();
   private readonly eventsIn: Counter<'stream'>;
@@ -122,7 +128,13 @@ export class MemoryPlatform implements PlatformApi {
     const firstOffset = log.length;
     for (const event of events) log.push(event);
     this.eventsIn.inc({ stream }, events.length);
-    return { accepted: events.length, firstOffset, lastOffset: log.length - 1 };
+    const lastOffset = log.length - 1;
+    return {
+      accepted: events.length,
+      firstOffset,
+      lastOffset,
+      partitions: [{ partition: 0, firstOffset, lastOffset }],
+    };
   }
 
   store(series: string, points: SeriesPoint[]): void {
@@ -153,6 +165,10 @@ export class MemoryPlatform implements PlatformApi {
       lastStart: Math.max(...points.map((p) => p.start)),
       lastEnd: Math.max(...points.map((p) => p.end)),
     }));
+  }
+
+  alerting(): AlertingApi | undefined {
+    return this.alertingApi;
   }
 
   subscribe(channel: string, listener: (update: unknown) => void): () => void {

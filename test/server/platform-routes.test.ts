@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StoredRecord } from '../../src/server/platform-api.js';
+import type { StoredRecord } from '../../src/contract/index.js';
 import { expectError, post, type TestServer, testServer } from './helpers.js';
 import { MemoryPlatform, pipelineStatus } from './memory-platform.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SeriesPoint } from '../../src/store/types.js';
+import type { SeriesPoint } from '../../src/contract/index.js';
 import { expectError, type TestServer, testServer } from './helpers.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -123,7 +123,7 @@ describe('series', () => {
   });
 
   it('passes store errors through with their code', async () => {
-    const { TributaryError } = await import('../../src/engine/errors.js');
+    const { TributaryError } = await import('../../src/errors.js');
     server.platform.querySeries = async () => {
       throw new TributaryError('TRB_STORE_UNREACHABLE', 'cannot reach postgres://db:5432/tributary');
     };

@@ -24,7 +24,12 @@ describe('startServer', () => {
         body,
       });
       expect(response.status).toBe(202);
-      expect(await response.json()).toEqual({ accepted: 1000, firstOffset: 0, lastOffset: 999 });
+      expect(await response.json()).toEqual({
+        accepted: 1000,
+        firstOffset: 0,
+        lastOffset: 999,
+        partitions: [{ partition: 0, firstOffset: 0, lastOffset: 999 }],
+      });
       expect(platform.ingestCalls).toEqual([{ stream: 'ticks', events: 1000 }]);
     } finally {
       await server.close();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TributaryError } from '../../src/engine/errors.js';
+import { TributaryError } from '../../src/errors.js';
 import { expectError, post, type TestServer, testServer } from './helpers.js';
 
 const URL = '/api/v1/streams/clicks/events';
@@ -12,7 +12,12 @@ describe('POST /api/v1/streams/:stream/events', () => {
     server = await testServer();
     const response = await post(server.app, URL, JSON.stringify({ page: '/home', user: 'ann' }));
     expect(response.statusCode).toBe(202);
-    expect(response.json()).toEqual({ accepted: 1, firstOffset: 0, lastOffset: 0 });
+    expect(response.json()).toEqual({
+      accepted: 1,
+      firstOffset: 0,
+      lastOffset: 0,
+      partitions: [{ partition: 0, firstOffset: 0, lastOffset: 0 }],
+    });
     expect(server.platform.logs.get('clicks')).toEqual([{ value: { page: '/home', user: 'ann' } }]);
   });
 
@@ -21,7 +26,12 @@ describe('POST /api/v1/streams/:stream/events', () => {
     await post(server.app, URL, JSON.stringify({ n: 0 }));
     const response = await post(server.app, URL, JSON.stringify([{ n: 1 }, { n: 2 }, { n: 3 }]));
     expect(response.statusCode).toBe(202);
-    expect(response.json()).toEqual({ accepted: 3, firstOffset: 1, lastOffset: 3 });
+    expect(response.json()).toEqual({
+      accepted: 3,
+      firstOffset: 1,
+      lastOffset: 3,
+      partitions: [{ partition: 0, firstOffset: 1, lastOffset: 3 }],
+    });
     expect(server.platform.logs.get('clicks')?.map((e) => e.value)).toEqual([
       { n: 0 },
       { n: 1 },
@@ -35,7 +45,12 @@ describe('POST /api/v1/streams/:stream/events', () => {
     const body = '{"n":1}\r\n\n   \n{"n":2}\n{"n":3}\n';
     const response = await post(server.app, URL, body, 'application/x-ndjson');
     expect(response.statusCode).toBe(202);
-    expect(response.json()).toEqual({ accepted: 3, firstOffset: 0, lastOffset: 2 });
+    expect(response.json()).toEqual({
+      accepted: 3,
+      firstOffset: 0,
+      lastOffset: 2,
+      partitions: [{ partition: 0, firstOffset: 0, lastOffset: 2 }],
+    });
     expect(server.platform.ingestCalls).toEqual([{ stream: 'clicks', events: 3 }]);
   });
 
@@ -240,6 +255,7 @@ describe('bad ingest bodies', () => {
       accepted: 2,
       firstOffset: 0,
       lastOffset: 1,
+      partitions: [{ partition: 0, firstOffset: 0, lastOffset: 1 }],
     });
   });
 });

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { SqlBackend, SqlExecutor } from '../../src/store/backend.js';
 import { openPgliteBackend } from '../../src/store/pglite-backend.js';
+import { openPgliteThreadBackend } from '../../src/store/pglite-thread-backend.js';
 import { openPostgresBackend } from '../../src/store/postgres-backend.js';
 
 /**
@@ -78,7 +79,15 @@ export const postgresServer = (): TestDatabase => ({
   },
 });
 
+/** PGlite on a thread of its own, as the platform runs it: every statement crosses threads. */
+export const pgliteOnItsThread = (): TestDatabase => ({
+  schema: `store_test_${runId}_${schemas++}`,
+  open: async () => recording(await openPgliteThreadBackend()),
+  cleanup: async () => {},
+});
+
 export const databases: [string, () => TestDatabase][] = [
   ['PGlite (in memory)', pgliteInMemory],
+  ['PGlite (on its own thread)', pgliteOnItsThread],
   ['PostgreSQL (DATABASE_URL)', postgresServer],
 ];

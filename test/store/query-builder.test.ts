@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   checkQuery,
   deleteExpired,
+  deleteResults,
   MAX_PARAMETERS,
   MAX_RESULTS_PER_STATEMENT,
   selectBuckets,
   selectResults,
   upsertResults,
 } from '../../src/store/query-builder.js';
-import { toResultRows } from '../../src/store/results.js';
+import { toWriteRows } from '../../src/store/results.js';
 import { tablesIn } from '../../src/store/schema.js';
 
 const tables = tablesIn('tributary');
@@ -16,13 +17,18 @@ const hostile = "x'); DROP TABLE tributary.series_results; --";
 
 describe('the statements of the store', () => {
   it('binds every value as a parameter, never as SQL text', () => {
-    const rows = toResultRows([
-      { series: hostile, results: [{ key: hostile, start: 0, end: 1, [hostile]: hostile }] },
+    const rows = toWriteRows([
+      {
+        series: hostile,
+        results: [{ key: hostile, start: 0, end: 1, [hostile]: hostile }],
+        deletes: [{ key: hostile, start: 1, end: 2 }],
+      },
     ]);
     const q = checkQuery(hostile, { from: 0, to: 10, step: 5, key: [hostile], fields: [hostile], limit: 3 });
 
     for (const statement of [
-      upsertResults(tables, rows),
+      upsertResults(tables, rows.upserts),
+      deleteResults(tables, rows.deletes),
       selectResults(tables, hostile, q),
       selectBuckets(tables, hostile, { ...q, step: 5 }),
       deleteExpired(tables, { series: hostile, maxAgeMs: 1, now: 10 }),
@@ -41,16 +47,16 @@ describe('the statements of the store', () => {
       n: i,
     }));
 
-    const statement = upsertResults(tables, toResultRows([{ series: 's', results }]));
+    const statement = upsertResults(tables, toWriteRows([{ series: 's', results }]).upserts);
 
     expect(statement.values.length).toBeLessThanOrEqual(MAX_PARAMETERS);
     expect(statement.text.match(/ON CONFLICT/g)).toHaveLength(1);
   });
 
   it('keeps aggregation fields and drops key, start and end from them', () => {
-    const [row] = toResultRows([
+    const [row] = toWriteRows([
       { series: 's', results: [{ key: true, start: 5, end: 9, count: 2, top: ['a'] }] },
-    ]);
+    ]).upserts;
 
     expect(row).toEqual({ series: 's', key: 'true', start: 5, end: 9, fields: '{"count":2,"top":["a"]}' });
   });

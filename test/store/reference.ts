@@ -1,4 +1,5 @@
-import type { Aggregation, ResultRecord, SeriesPoint } from '../../src/store/index.js';
+import type { Aggregation, SeriesPoint } from '../../src/contract/index.js';
+import type { ResultRecord } from '../../src/store/index.js';
 
 /**
  * What a bucketed query should return, computed the plain way: results grouped by key and

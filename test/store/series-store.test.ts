@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATIONS, type ResultRecord, type SeriesPoint, SeriesStore } from '../../src/store/index.js';
+import { AGGREGATIONS, type SeriesPoint } from '../../src/contract/index.js';
+import { type ResultRecord, SCHEMA_VERSION, SeriesStore } from '../../src/store/index.js';
 import { databases, type RecordingBackend, type TestDatabase } from './backends.js';
 import { bucketReference } from './reference.js';
 
@@ -180,6 +181,107 @@ describe.each(databases)('series store on %s', (_name, database) => {
 
       await expect(commit).rejects.toMatchObject({ code: 'TRB_STORE_REJECTED' });
       expect(await store.keys('refused-checkpoint')).toEqual([]);
+    });
+  });
+
+  describe('deletes', () => {
+    // Sessions [0m,1m) and [1m,2m) of key a were stored, then merged into [0m,2m): the
+    // merged row is upserted and the two it replaces are deleted, with the checkpoint.
+    const sessions = [
+      { key: 'a', start: T0, end: T0 + MINUTE, n: 1 },
+      { key: 'a', start: T0 + MINUTE, end: T0 + 2 * MINUTE, n: 1 },
+      { key: 'b', start: T0, end: T0 + MINUTE, n: 4 },
+      { key: 7, start: T0, end: T0 + MINUTE, n: 2 },
+    ];
+
+    it('remove windows by series, key, start and end, in the commit of the upserts and checkpoint', async () => {
+      await store.upsert('merged', sessions);
+      await store.upsert('merged-elsewhere', sessions);
+      backend.sent.length = 0;
+
+      const summary = await store.commit({
+        upserts: [
+          {
+            series: 'merged',
+            results: [{ key: 'a', start: T0, end: T0 + 2 * MINUTE, n: 2 }],
+            deletes: [
+              { key: 'a', start: T0, end: T0 + MINUTE },
+              { key: 'a', start: T0 + MINUTE, end: T0 + 2 * MINUTE },
+              { key: 7, start: T0, end: T0 + MINUTE },
+            ],
+          },
+        ],
+        checkpoints: { merging: { offset: 3 } },
+      });
+
+      const sent = [...backend.sent];
+      expect(sent.every((s) => s.inTransaction)).toBe(true);
+      expect(sent.filter((s) => s.text.trimStart().startsWith('DELETE'))).toHaveLength(1);
+      expect(summary).toEqual({ rows: 1, changed: 1, deleted: 3 });
+      expect(await store.query('merged', { from: T0, to: T0 + 2 * MINUTE })).toEqual([
+        { key: 'a', start: T0, end: T0 + 2 * MINUTE, values: { n: 2 } },
+        { key: 'b', start: T0, end: T0 + MINUTE, values: { n: 4 } },
+      ]);
+      expect(await store.query('merged-elsewhere', { from: T0, to: T0 + 2 * MINUTE })).toHaveLength(4);
+    });
+
+    it('of windows that are not stored change nothing', async () => {
+      await store.upsert('kept', sessions);
+      const summary = await store.commit({
+        upserts: [{ series: 'kept', results: [], deletes: [{ key: 'a', start: T0, end: T0 + 3 * MINUTE }] }],
+      });
+      expect(summary).toEqual({ rows: 0, changed: 0, deleted: 0 });
+      expect(await store.query('kept', { from: T0, to: T0 + 2 * MINUTE })).toHaveLength(4);
+    });
+
+    it('and upserts of one window in one write: the last one wins', async () => {
+      const window = { key: 'a', start: T0, end: T0 + MINUTE };
+      await store.commit({
+        upserts: [
+          { series: 'last-wins', results: [{ ...window, n: 1 }] },
+          { series: 'last-wins', results: [], deletes: [window] },
+          { series: 'last-wins', results: [{ ...window, key: 'b', n: 2 }] },
+          { series: 'last-wins', results: [], deletes: [{ ...window, key: 'b' }] },
+          { series: 'last-wins', results: [{ ...window, key: 'b', n: 3 }] },
+        ],
+      });
+      expect(await store.query('last-wins', { from: T0, to: T0 + MINUTE })).toEqual([
+        { key: 'b', start: T0, end: T0 + MINUTE, values: { n: 3 } },
+      ]);
+    });
+
+    it('are rolled back with the rest of a commit that fails', async () => {
+      await store.upsert('rolled-back', sessions);
+      const commit = store.commit({
+        upserts: [
+          {
+            series: 'rolled-back',
+            results: [{ key: 'z', start: T0, end: T0 + MINUTE, note: 'bad \u0000 byte' }],
+            deletes: [{ key: 'a', start: T0, end: T0 + MINUTE }],
+          },
+        ],
+      });
+      await expect(commit).rejects.toMatchObject({ code: 'TRB_STORE_REJECTED' });
+      expect(await store.query('rolled-back', { from: T0, to: T0 + 2 * MINUTE })).toHaveLength(4);
+    });
+
+    it('refuses a delete without a usable key or window, and writes nothing', async () => {
+      await store.upsert('guarded', sessions);
+      const commit = store.commit({
+        upserts: [
+          {
+            series: 'guarded',
+            results: [],
+            deletes: [
+              { key: 'a', start: T0, end: T0 + MINUTE },
+              { key: 'a', start: T0 + 0.5, end: T0 + MINUTE },
+            ],
+          },
+        ],
+      });
+      await expect(commit).rejects.toMatchObject({ code: 'TRB_STORE_BAD_WRITE' });
+      await expect(commit).rejects.toThrow('series "guarded", delete 1: start');
+      expect(await store.query('guarded', { from: T0, to: T0 + 2 * MINUTE })).toHaveLength(4);
     });
   });
 
@@ -433,8 +535,11 @@ describe.each(databases)('opening a series store on %s', (_name, database) => {
 
     expect(backend.sent.some((s) => s.text.startsWith('CREATE TABLE "'))).toBe(false);
     expect(await second.keys('kept')).toEqual(['a']);
-    const { rows } = await backend.query(`SELECT version FROM "${db.schema}".schema_migrations`);
-    expect(rows).toEqual([{ version: 1 }]);
+    const { rows } = await backend.query(
+      `SELECT version FROM "${db.schema}".schema_migrations ORDER BY version`,
+    );
+    // Every migration applied, each once.
+    expect(rows).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
 
     // A newer Tributary has been here: this one must not touch the tables.
     await backend.query(`INSERT INTO "${db.schema}".schema_migrations (version) VALUES (999)`);

@@ -1,10 +1,11 @@
 import type { Key } from '../../engine/batch.js';
-import { TributaryError } from '../../engine/errors.js';
 import type { KeyedProcessFunction } from '../../engine/operators/process.js';
-import { type EventTime, pipeline, type Stream } from '../../engine/plan/builder.js';
+import { type EventTime, pipeline } from '../../engine/plan/builder.js';
 import type { Plan } from '../../engine/plan/plan.js';
+import type { Stream } from '../../engine/plan/streams.js';
 import { toMillis } from '../../engine/time/duration.js';
 import { boundedOutOfOrderness } from '../../engine/time/watermarks.js';
+import { TributaryError } from '../../errors.js';
 import type { Observation } from '../model.js';
 import { patternSeries } from '../rules/rule.js';
 import type { PatternRuleDocument } from '../schema.js';

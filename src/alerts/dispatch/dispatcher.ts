@@ -1,5 +1,6 @@
+import type { Labels, NotificationRecord } from '../../contract/index.js';
 import type { AlertRecord } from '../alert-record.js';
-import type { Labels, NotificationLogEntry, NotificationRecord } from '../model.js';
+import type { NotificationLogEntry } from '../model.js';
 import { buildNotification, type NotifiedAlert, ZERO_TIME } from '../notify/notification.js';
 import { type DeliveryResult, deliver, type Notifier, type Sleep } from '../notify/notifier.js';
 import { groupKeyOf, groupLabelsOf, matchRoutes, type Route } from './route.js';
@@ -19,6 +20,15 @@ export class AggregationGroup {
   ) {
     this.nextFlush = now + route.groupWaitMs;
   }
+}
+
+/** An aggregation group as `AlertEngine.groups` reports it. */
+export interface GroupSummary {
+  readonly key: string;
+  readonly receiver: string;
+  readonly labels: Record<string, string>;
+  readonly alerts: string[];
+  readonly nextFlush: number;
 }
 
 export interface DispatcherHooks {
@@ -106,6 +116,17 @@ export class Dispatcher {
       if (!group.flushed && (record.firedAt ?? now) + route.groupWaitMs <= now) group.nextFlush = now;
       this.earliest = Math.min(this.earliest, group.nextFlush);
     }
+  }
+
+  /** The groups and when they flush next. */
+  describeGroups(): GroupSummary[] {
+    return [...this.groups.values()].map((g) => ({
+      key: g.key,
+      receiver: g.route.receiver,
+      labels: { ...g.labels },
+      alerts: [...g.alerts.keys()],
+      nextFlush: g.nextFlush,
+    }));
   }
 
   /** Flushes the groups that are due. */

@@ -1,5 +1,5 @@
+import type { Labels, Matcher } from '../../contract/index.js';
 import { matchesAll, toMatcher } from '../labels.js';
-import type { Labels, Matcher } from '../model.js';
 import type { InhibitRuleDocument } from '../schema.js';
 
 export interface InhibitRule {

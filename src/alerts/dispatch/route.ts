@@ -1,7 +1,7 @@
-import { TributaryError } from '../../engine/errors.js';
+import type { Labels, Matcher } from '../../contract/index.js';
 import { toMillis } from '../../engine/time/duration.js';
+import { TributaryError } from '../../errors.js';
 import { matchesAll, toMatcher } from '../labels.js';
-import type { Labels, Matcher } from '../model.js';
 import type { RouteDocument } from '../schema.js';
 
 /** A node of the routing tree, with its settings inherited from its parents. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { TributaryError } from '../../engine/errors.js';
+import type { Labels, Silence, SilenceStatus } from '../../contract/index.js';
 import { toMillis } from '../../engine/time/duration.js';
+import { TributaryError } from '../../errors.js';
 import { matchesAll, toMatcher } from '../labels.js';
-import type { Labels, Silence } from '../model.js';
 import type { SilenceDocument } from '../schema.js';
 
 const invalid = (message: string) => new TributaryError('TRB_ALERT_INVALID', message);
@@ -44,8 +44,6 @@ export const toSilence = (doc: SilenceDocument, now: number, field = 'silence'):
     comment: doc.comment ?? '',
   });
 };
-
-export type SilenceStatus = 'pending' | 'active' | 'expired';
 
 export const silenceStatus = (silence: Silence, now: number): SilenceStatus =>
   now < silence.startsAt ? 'pending' : now < silence.endsAt ? 'active' : 'expired';

@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 import type { EmailDocument } from '../schema.js';
 import { DEFAULT_TEXT, DEFAULT_TITLE, type Notification } from './notification.js';
 import { type Notifier, PermanentFailure, retryOf } from './notifier.js';

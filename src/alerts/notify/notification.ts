@@ -1,4 +1,4 @@
-import type { Labels } from '../model.js';
+import type { Labels } from '../../contract/index.js';
 
 /** One alert as notifiers receive it (Alertmanager's webhook fields, plus value and threshold). */
 export interface NotifiedAlert {

@@ -1,5 +1,5 @@
-import { TributaryError } from '../../engine/errors.js';
 import { toMillis } from '../../engine/time/duration.js';
+import { TributaryError } from '../../errors.js';
 import type { Notification } from './notification.js';
 
 export interface RetryPolicy {

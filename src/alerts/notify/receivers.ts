@@ -1,4 +1,4 @@
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 import type { ReceiverDocument } from '../schema.js';
 import { dingtalkNotifier } from './dingtalk.js';
 import { emailNotifier } from './email.js';
@@ -31,4 +31,14 @@ export const buildReceivers = (
     receivers.set(doc.name, notifiers);
   });
   return receivers;
+};
+
+/** Closes the notifiers of `old` that `kept` no longer holds (a reload, or `kept` empty at close). */
+export const closeRetiredNotifiers = async (
+  old: ReadonlyMap<string, readonly Notifier[]>,
+  kept: ReadonlyMap<string, readonly Notifier[]>,
+): Promise<void> => {
+  const keep = new Set([...kept.values()].flat());
+  for (const notifier of [...old.values()].flat())
+    if (!keep.has(notifier)) await notifier.close?.().catch(() => {});
 };

@@ -1,4 +1,4 @@
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 
 /**
  * A small, safe template language for notification texts and annotations — a subset of

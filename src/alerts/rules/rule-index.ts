@@ -1,4 +1,4 @@
-import type { AlertSink, Evaluator } from './evaluators.js';
+import type { AlertSink, Evaluator } from './evaluators/index.js';
 
 /** The evaluators of one (series, field): those for every key, and those for one key each. */
 export class RuleBucket {

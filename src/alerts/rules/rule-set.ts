@@ -1,9 +1,11 @@
+import type { AlertSnapshot } from '../../contract/index.js';
 import { AlertRecord } from '../alert-record.js';
 import { fingerprint } from '../labels.js';
 import { type AlertTable, alertLabels } from '../lifecycle.js';
-import { type AlertSnapshot, SEVERITIES } from '../model.js';
+import { countBy } from '../metrics.js';
+import { SEVERITIES } from '../model.js';
 import type { RuleDocument } from '../schema.js';
-import { type Evaluator, evaluatorFor } from './evaluators.js';
+import { type Evaluator, evaluatorFor } from './evaluators/index.js';
 import { type CompiledRule, compileRule } from './rule.js';
 import { RuleIndex } from './rule-index.js';
 
@@ -29,9 +31,7 @@ export class RuleSet {
   }
 
   countsByType(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const e of this.evaluators.values()) counts.set(e.rule.type, (counts.get(e.rule.type) ?? 0) + 1);
-    return counts;
+    return countBy(this.evaluators.values(), (e) => e.rule.type);
   }
 
   /** Adds a rule, or replaces the one of its name. */

@@ -1,7 +1,7 @@
-import { TributaryError } from '../../engine/errors.js';
+import type { Labels } from '../../contract/index.js';
 import { toMillis } from '../../engine/time/duration.js';
+import { TributaryError } from '../../errors.js';
 import { normalizeLabels } from '../labels.js';
-import type { Labels } from '../model.js';
 import { Template } from '../notify/template.js';
 import type { RuleDocument } from '../schema.js';
 import { type Comparison, type Level, levelsOf, type SeveritySpec } from './levels.js';

@@ -1,10 +1,11 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type ErrorCode, TributaryError } from '../../engine/errors.js';
+import { type ErrorCode, TributaryError } from '../../errors.js';
+import { DEAD_LETTER_TOPIC } from '../dead-letter.js';
 import type { Appender, Ingestor } from '../ingestor.js';
 import type { AppendRecord } from '../log/record-format.js';
-import { parseLine, rejectRecord } from './line-parser.js';
+import { lineDeadLetter, parseLine } from './line-parser.js';
 import { type FileOptions, resolveFileOptions } from './options.js';
 import { type FilePosition, positionFile, readPosition, writePosition } from './position-state.js';
 
@@ -23,7 +24,7 @@ interface OpenFile {
 /** Lines read and parsed but not yet appended: kept across retries so nothing is appended twice. */
 interface Commit {
   readonly events: AppendRecord[];
-  readonly rejects: AppendRecord[];
+  readonly deadLetters: AppendRecord[];
   eventsDone: boolean;
   readonly offset: number;
   readonly line: number;
@@ -59,7 +60,7 @@ const findByIdentity = async (dir: string, dev: string, ino: string): Promise<st
 /**
  * Follows a file like `tail -F` and appends each line as an event: JSON lines as they are,
  * or the named groups of a regular expression. Lines that cannot become events go to the
- * reject topic with the file, line number and byte offset. A partial last line waits for
+ * dead-letter topic with the file, line number and byte offset. A partial last line waits for
  * its newline. Rotation by rename (the old file is read to its end first) and by
  * copy-truncate are followed. With `stateDir`, the file's identity (device + inode) and the
  * offset after the last appended line are saved atomically after each append, so a restart
@@ -181,7 +182,7 @@ export const createFileIngestor = (options: FileOptions, appender: Appender): In
   const plan = (file: OpenFile, bytesRead: number, final: boolean): Commit | undefined => {
     const view = buffer.subarray(0, bytesRead);
     const eventsOut: AppendRecord[] = [];
-    const rejectsOut: AppendRecord[] = [];
+    const deadLettersOut: AppendRecord[] = [];
     let { line, skipping } = file;
     let start = 0;
     const take = (end: number): void => {
@@ -193,24 +194,18 @@ export const createFileIngestor = (options: FileOptions, appender: Appender): In
       const origin = { file: file.path, line, offset: file.offset + start };
       const parsed = parseLine(name, view.subarray(start, end), origin, pattern);
       if (parsed && 'event' in parsed) eventsOut.push(parsed.event);
-      else if (parsed) rejectsOut.push(parsed.reject);
+      else if (parsed) deadLettersOut.push(parsed.deadLetter);
     };
     for (let nl = view.indexOf(NEWLINE); nl !== -1; nl = view.indexOf(NEWLINE, start)) {
       take(nl);
       start = nl + 1;
     }
     if (start === 0 && bytesRead === buffer.length) {
-      // No newline within maxLineBytes: keep the start of the line as a reject, skip to its end.
+      // No newline within maxLineBytes: dead-letter the start of the line, skip to its end.
       if (!skipping) {
         const origin = { file: file.path, line: line + 1, offset: file.offset };
-        rejectsOut.push(
-          rejectRecord(
-            name,
-            `line is longer than maxLineBytes (${buffer.length}); its first bytes are kept here`,
-            view,
-            origin,
-          ),
-        );
+        const why = `line is longer than maxLineBytes (${buffer.length}); its first bytes are kept here`;
+        deadLettersOut.push(lineDeadLetter(name, why, view, origin).deadLetter);
       }
       skipping = true;
       start = bytesRead;
@@ -221,7 +216,7 @@ export const createFileIngestor = (options: FileOptions, appender: Appender): In
     if (start === 0) return undefined;
     return {
       events: eventsOut,
-      rejects: rejectsOut,
+      deadLetters: deadLettersOut,
       eventsDone: eventsOut.length === 0,
       offset: file.offset + start,
       line,
@@ -236,9 +231,9 @@ export const createFileIngestor = (options: FileOptions, appender: Appender): In
       commit.eventsDone = true;
       events += commit.events.length;
     }
-    if (commit.rejects.length > 0) {
-      await appender.append(config.rejectTopic, commit.rejects);
-      rejected += commit.rejects.length;
+    if (commit.deadLetters.length > 0) {
+      await appender.append(DEAD_LETTER_TOPIC, commit.deadLetters);
+      rejected += commit.deadLetters.length;
     }
     pendingCommit = undefined;
     file.offset = commit.offset;

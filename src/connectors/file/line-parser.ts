@@ -1,4 +1,4 @@
-import type { RejectedInput } from '../ingestor.js';
+import { ingestDeadLetter } from '../dead-letter.js';
 import type { AppendRecord } from '../log/record-format.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -10,27 +10,20 @@ export interface LineOrigin {
   readonly offset: number;
 }
 
-export type ParsedLine = { readonly event: AppendRecord } | { readonly reject: AppendRecord } | undefined;
+export type ParsedLine = { readonly event: AppendRecord } | { readonly deadLetter: AppendRecord } | undefined;
 
-export const rejectRecord = (
+/** A line that cannot become an event, as a dead letter with its file, line and offset. */
+export const lineDeadLetter = (
   source: string,
   error: string,
   input: Uint8Array,
   origin: LineOrigin,
-  binary = false,
-): AppendRecord => {
-  const rejected: RejectedInput = {
-    source,
-    error,
-    input: Buffer.from(input).toString(binary ? 'base64' : 'utf8'),
-    encoding: binary ? 'base64' : 'utf8',
-    origin: { ...origin },
-  };
-  return { value: Buffer.from(JSON.stringify(rejected)) };
-};
+): { readonly deadLetter: AppendRecord } => ({
+  deadLetter: ingestDeadLetter(source, error, input, { ...origin }),
+});
 
 /**
- * Turns one line (without its newline) into an event or a reject; blank lines carry nothing
+ * Turns one line (without its newline) into an event or a dead letter; blank lines carry nothing
  * and give `undefined`. JSON lines are kept byte for byte; a regex line becomes an object of
  * its named groups (strings; groups that did not take part are left out).
  */
@@ -44,7 +37,7 @@ export const parseLine = (
   try {
     line = utf8.decode(bytes);
   } catch {
-    return { reject: rejectRecord(source, 'line is not UTF-8 text', bytes, origin, true) };
+    return lineDeadLetter(source, 'line is not UTF-8 text', bytes, origin);
   }
   if (line.endsWith('\r')) line = line.slice(0, -1);
   if (line.trim() === '') return undefined;
@@ -52,15 +45,13 @@ export const parseLine = (
     try {
       JSON.parse(line);
     } catch (error) {
-      return { reject: rejectRecord(source, `line is not JSON: ${(error as Error).message}`, bytes, origin) };
+      return lineDeadLetter(source, `line is not JSON: ${(error as Error).message}`, bytes, origin);
     }
     return { event: { value: Buffer.from(line) } };
   }
   const match = pattern.exec(line);
   if (!match) {
-    return {
-      reject: rejectRecord(source, `line does not match the pattern ${String(pattern)}`, bytes, origin),
-    };
+    return lineDeadLetter(source, `line does not match the pattern ${String(pattern)}`, bytes, origin);
   }
   const fields: Record<string, string> = {};
   for (const [field, value] of Object.entries(match.groups ?? {}))

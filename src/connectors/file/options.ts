@@ -1,4 +1,4 @@
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 
 /** How a line becomes an event: JSON lines, or a regular expression whose named groups become fields. */
 export type LineFormat = 'json' | { readonly regex: string | RegExp };
@@ -7,8 +7,6 @@ export interface FileOptions {
   /** The source's name; also the topic it appends to unless `topic` says otherwise. */
   readonly name: string;
   readonly topic?: string;
-  /** Where lines that cannot become events go, as `RejectedInput`. Default `<topic>.rejected`. */
-  readonly rejectTopic?: string;
   /** The file to follow. It may not exist yet. */
   readonly path: string;
   /** Default `'json'`. */
@@ -29,7 +27,6 @@ export interface FileOptions {
 export interface ResolvedFileOptions {
   readonly name: string;
   readonly topic: string;
-  readonly rejectTopic: string;
   readonly path: string;
   readonly pattern?: RegExp;
   readonly startAt: 'start' | 'end';
@@ -93,11 +90,9 @@ export const resolveFileOptions = (options: FileOptions): ResolvedFileOptions =>
   const startAt = options.startAt ?? 'end';
   if (startAt !== 'start' && startAt !== 'end')
     throw badConfig(name, 'startAt', startAt, "is not 'start' or 'end'");
-  const topic = text(name, 'topic', options.topic) ?? name;
   return {
     name,
-    topic,
-    rejectTopic: text(name, 'rejectTopic', options.rejectTopic) ?? `${topic}.rejected`,
+    topic: text(name, 'topic', options.topic) ?? name,
     path,
     pattern: compile(name, options.format),
     startAt,

@@ -1,6 +1,6 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 
 /**
  * Where the file ingestor is in its file: the file's identity (device and inode, as decimal

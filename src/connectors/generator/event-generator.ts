@@ -21,6 +21,12 @@ export interface EventGenerator {
   malformed(now: number): GeneratedEvent;
 }
 
+/**
+ * Generators by the name a `generator` source gives. The platform knows none of its own:
+ * the composition root passes one (`tributary start` and `validate`: the demo's).
+ */
+export type GeneratorCatalogue = ReadonlyMap<string, () => EventGenerator>;
+
 /** A source of uniform numbers in [0, 1), like `Math.random`. */
 export type Random = () => number;
 

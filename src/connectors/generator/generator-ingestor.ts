@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 import type { Appender, Ingestor, IngestorStats } from '../ingestor.js';
 import type { AppendRecord } from '../log/record-format.js';
 import type { EventGenerator, Random } from './event-generator.js';

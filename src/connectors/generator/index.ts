@@ -1,4 +1,10 @@
-export { type EventGenerator, type GeneratedEvent, type Random, seededRandom } from './event-generator.js';
+export {
+  type EventGenerator,
+  type GeneratedEvent,
+  type GeneratorCatalogue,
+  type Random,
+  seededRandom,
+} from './event-generator.js';
 export {
   createGeneratorIngestor,
   type GeneratorIngestor,

@@ -1,6 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 
 /**
  * Makes a directory's entries durable: a new segment file's data can be fsynced, but its

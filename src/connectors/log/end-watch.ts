@@ -6,7 +6,7 @@ interface Waiter {
 }
 
 /**
- * Promises that resolve when a topic's end offset passes the offset they wait for, so a
+ * Promises that resolve when a partition's end offset passes the offset they wait for, so a
  * source loop sleeps until there is data instead of polling.
  */
 export class EndWatch {

@@ -1,9 +1,14 @@
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
+import type { FsyncMode, TopicSettings } from './partition-log.js';
 import type { RetentionPolicy } from './retention.js';
-import type { FsyncMode, TopicSettings } from './topic-log.js';
 
 /** Settings one topic may override. */
 export interface TopicOptions {
+  /**
+   * How many partitions the topic gets when it is created. A topic that exists keeps the count
+   * it has on disk; `createTopic` grows it.
+   */
+  readonly partitions?: number;
   readonly segmentBytes?: number;
   /** Replaces the log-wide policy for this topic (it is not merged with it). */
   readonly retention?: RetentionPolicy;
@@ -12,6 +17,8 @@ export interface TopicOptions {
 export interface EmbeddedLogOptions {
   /** The data directory: one sub-directory per topic. Created if missing. */
   readonly dir: string;
+  /** How many partitions a new topic gets, unless `topics` says otherwise. Default 1. */
+  readonly partitions?: number;
   /** Durability of an acknowledged append; see docs/embedded-log.md. Default `'interval'`. */
   readonly fsync?: FsyncMode;
   /** With `fsync: 'interval'`, how often dirty segments are fsynced. Default 1000. */
@@ -20,7 +27,7 @@ export interface EmbeddedLogOptions {
   readonly segmentBytes?: number;
   /** Bytes between sparse index entries: the most a read scans to find its first record. Default 4 KiB. */
   readonly indexIntervalBytes?: number;
-  /** Default for every topic: `{ maxAgeMs: 7 days }`, no size limit. */
+  /** Default for every partition of every topic: `{ maxAgeMs: 7 days }`, no size limit. */
   readonly retention?: RetentionPolicy;
   /** Per-topic overrides, by topic name. */
   readonly topics?: Readonly<Record<string, TopicOptions>>;
@@ -31,6 +38,11 @@ export interface EmbeddedLogOptions {
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_RETENTION: RetentionPolicy = { maxAgeMs: 7 * 24 * 60 * 60 * 1000 };
 const MAX_SEGMENT_BYTES = 2 ** 32;
+/**
+ * Each partition keeps its active segment's file open (and, with `fsync: 'interval'`, a timer):
+ * thousands of partitions would run a process out of file descriptors.
+ */
+export const MAX_PARTITIONS = 1024;
 const FSYNC_MODES: readonly FsyncMode[] = ['always', 'interval', 'never'];
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -102,6 +114,7 @@ export const resolveOptions = (options: EmbeddedLogOptions): ResolvedOptions => 
   if (typeof clock !== 'function')
     throw badConfig('clock', clock, 'is not a function returning milliseconds');
   const base: TopicSettings = {
+    partitions: positiveInteger('partitions', options.partitions, 1, MAX_PARTITIONS),
     fsync,
     fsyncIntervalMs,
     segmentBytes: positiveInteger(
@@ -119,10 +132,16 @@ export const resolveOptions = (options: EmbeddedLogOptions): ResolvedOptions => 
     checkTopic(topic);
     const field = `topics.${topic}`;
     if (typeof overrides !== 'object' || overrides === null) {
-      throw badConfig(field, overrides, 'is not an object; use { segmentBytes?, retention? }');
+      throw badConfig(field, overrides, 'is not an object; use { partitions?, segmentBytes?, retention? }');
     }
     perTopic.set(topic, {
       ...base,
+      partitions: positiveInteger(
+        `${field}.partitions`,
+        overrides.partitions,
+        base.partitions,
+        MAX_PARTITIONS,
+      ),
       segmentBytes: positiveInteger(
         `${field}.segmentBytes`,
         overrides.segmentBytes,
@@ -136,4 +155,10 @@ export const resolveOptions = (options: EmbeddedLogOptions): ResolvedOptions => 
     });
   }
   return { dir: options.dir, settingsFor: (topic) => perTopic.get(topic) ?? base };
+};
+
+/** The `partitions` given to `createTopic`: required, unlike the options' defaults. */
+export const checkPartitionCount = (value: unknown): number => {
+  if (value === undefined) throw badConfig('partitions', value, `is missing; pass 1 to ${MAX_PARTITIONS}`);
+  return positiveInteger('partitions', value, 1, MAX_PARTITIONS);
 };

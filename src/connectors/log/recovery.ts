@@ -4,14 +4,15 @@ import { syncDirectory } from './directory.js';
 import { INDEX_FILE, type ScanFailureReason, SEGMENT_FILE, Segment } from './segment.js';
 
 /**
- * What recovery cut off a topic when it opened. After a crash the only damage a writer can
+ * What recovery cut off a partition when it opened. After a crash the only damage a writer can
  * leave is a torn tail of the active segment; anything else means the disk changed data.
  * Either way the log keeps its intact prefix and continues from there, and says so here
  * rather than silently.
  */
 export interface RecoveryReport {
   readonly topic: string;
-  /** The segment file that now ends the topic. */
+  readonly partition: number;
+  /** The segment file that now ends the partition. */
   readonly segment: string;
   /**
    * `torn`: the file ends inside a record; `checksum`: a record's length, version or CRC32 is
@@ -22,29 +23,31 @@ export interface RecoveryReport {
   readonly position: number;
   /** Bytes dropped: the rest of `segment` plus every later segment. */
   readonly bytesDropped: number;
-  /** The last offset kept (-1 when the topic is now empty). */
+  /** The last offset kept (-1 when the partition is now empty). */
   readonly lastGoodOffset: number;
   /** Later segments deleted because offsets after the cut cannot continue densely. */
   readonly deletedSegments: readonly string[];
 }
 
-export interface RecoveredTopic {
+export interface RecoveredPartition {
   /** Oldest first; the last one is open for appends. */
   readonly segments: Segment[];
   readonly report?: RecoveryReport;
 }
 
 /**
- * Opens a topic directory. Closed segments are trusted through their `.index` files (written
+ * Opens a partition directory. Closed segments are trusted through their `.index` files (written
  * after an fsync) and scanned only when that file is missing or does not match. The last
  * segment is scanned with every CRC checked from its newest indexed position — from its start
  * when it has no index file, as after a crash — and cut at the first bad frame.
  */
-export const recoverTopic = async (
+export const recoverPartition = async (
   dir: string,
   topic: string,
+  partition: number,
   indexIntervalBytes: number,
-): Promise<RecoveredTopic> => {
+): Promise<RecoveredPartition> => {
+  const where = { topic, partition };
   const names = await readdir(dir);
   const bases = names
     .map((name) => SEGMENT_FILE.exec(name)?.[1])
@@ -67,7 +70,7 @@ export const recoverTopic = async (
     const segment = new Segment(dir, bases[i], indexIntervalBytes);
     const previous = segments.at(-1);
     if (previous && previous.nextOffset !== segment.baseOffset) {
-      report = await dropFrom(topic, bases.slice(i), dir, indexIntervalBytes, previous, 'offset', 0);
+      report = await dropFrom(where, bases.slice(i), dir, indexIntervalBytes, previous, 'offset', 0);
       break;
     }
     const fileSize = (await stat(segment.path)).size;
@@ -88,7 +91,7 @@ export const recoverTopic = async (
     const cut = fileSize - segment.size;
     await segment.removeIndexFile();
     await segment.truncateToSize();
-    report = await dropFrom(topic, bases.slice(i + 1), dir, indexIntervalBytes, segment, failure.reason, cut);
+    report = await dropFrom(where, bases.slice(i + 1), dir, indexIntervalBytes, segment, failure.reason, cut);
     report = { ...report, position: failure.position };
   }
   if (report) await syncDirectory(dir);
@@ -96,9 +99,9 @@ export const recoverTopic = async (
   return report ? { segments, report } : { segments };
 };
 
-/** Deletes the segments after the one that now ends the topic, and describes the cut. */
+/** Deletes the segments after the one that now ends the partition, and describes the cut. */
 const dropFrom = async (
-  topic: string,
+  where: { readonly topic: string; readonly partition: number },
   bases: readonly number[],
   dir: string,
   indexIntervalBytes: number,
@@ -115,7 +118,7 @@ const dropFrom = async (
     deletedSegments.push(segment.path);
   }
   return {
-    topic,
+    ...where,
     segment: end.path,
     reason,
     position: end.size,

@@ -1,11 +1,14 @@
 /**
- * How long a topic keeps its records. Both limits apply; leave one out to not limit by it.
- * Only whole closed segments are deleted, oldest first, so `startOffset` moves forward and
- * offsets stay dense; the active segment is never deleted, so a topic can exceed `maxBytes`
- * by up to one segment.
+ * How long each partition of a topic keeps its records. Both limits apply; leave one out to
+ * not limit by it. Only whole closed segments are deleted, oldest first, so `startOffset`
+ * moves forward and offsets stay dense; the active segment is never deleted, so a partition
+ * can exceed `maxBytes` by up to one segment.
  */
 export interface RetentionPolicy {
-  /** Delete the oldest closed segments while the topic is larger than this many bytes. */
+  /**
+   * Delete the oldest closed segments while the partition is larger than this many bytes.
+   * Per partition, like Kafka's `retention.bytes`: a topic of N partitions keeps up to N times this.
+   */
   readonly maxBytes?: number;
   /** Delete a closed segment once its newest record's timestamp is older than this. */
   readonly maxAgeMs?: number;

@@ -1,15 +1,13 @@
 import { type FileHandle, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 import { FRAME_END, FRAME_INVALID, FRAME_NEEDS_READ, FRAME_TORN, FrameReader } from './frame-reader.js';
 import {
-  decodeFrame,
   type EncodedBatch,
   FRAME_HEADER_BYTES,
   frameIsIntact,
   frameOffset,
   frameTimestamp,
-  type LogRecord,
 } from './record-format.js';
 import { decodeIndexFile, encodeIndexFile, SparseIndex } from './sparse-index.js';
 
@@ -38,7 +36,7 @@ export interface ReadBudget {
 }
 
 /**
- * One file of a topic: the records from `baseOffset` to `nextOffset - 1`. The in-memory
+ * One file of a partition: the records from `baseOffset` to `nextOffset - 1`. The in-memory
  * state (`size`, `nextOffset`, `maxTimestamp`, `index`) describes only bytes that were
  * written completely, so readers never see a frame that a write is still filling.
  */
@@ -49,7 +47,7 @@ export class Segment {
   nextOffset: number;
   maxTimestamp = Number.NEGATIVE_INFINITY;
   index: SparseIndex;
-  /** Open only while this is a topic's active segment. */
+  /** Open only while this is a partition's active segment. */
   private handle: FileHandle | undefined;
   private lastIndexedPosition = Number.NEGATIVE_INFINITY;
 
@@ -229,15 +227,18 @@ export class Segment {
   }
 
   /**
-   * Appends to `into` the records from offset `from` up to `end` (exclusive) that fit the
-   * budget. Opens its own file handle, so a roll or retention cannot close it underneath.
+   * Hands `take` the frames from offset `from` up to `end` (exclusive) that fit the budget,
+   * each checked to hold the offset it should. With `verify`, each frame's CRC is checked
+   * here too; without it, whoever decodes the frames checks it (on another thread).
+   * Opens its own file handle, so a roll or retention cannot close it underneath.
    */
   async read(
     from: number,
     end: number,
     budget: ReadBudget,
     chunkBytes: number,
-    into: LogRecord[],
+    take: (buffer: Buffer, at: number, frameBytes: number) => void,
+    verify: boolean,
   ): Promise<void> {
     const start = this.index.floor(from);
     const handle = await open(this.path, 'r');
@@ -253,13 +254,12 @@ export class Segment {
         if (frameBytes < 0) throw this.corrupt(reader.position, offset, 'has an invalid length');
         if (offset >= from) {
           if (budget.taken > 0 && frameBytes > budget.bytes) return;
-          if (!frameIsIntact(reader.buffer, reader.at, frameBytes)) {
+          if (verify && !frameIsIntact(reader.buffer, reader.at, frameBytes)) {
             throw this.corrupt(reader.position, offset, 'failed its CRC32 check');
           }
-          const record = decodeFrame(reader.buffer, reader.at, frameBytes);
-          if (record.offset !== offset)
-            throw this.corrupt(reader.position, offset, `says offset ${record.offset}`);
-          into.push(record);
+          const says = frameOffset(reader.buffer, reader.at);
+          if (says !== offset) throw this.corrupt(reader.position, offset, `says offset ${says}`);
+          take(reader.buffer, reader.at, frameBytes);
           budget.records--;
           budget.bytes -= frameBytes;
           budget.taken++;
@@ -289,7 +289,7 @@ export class Segment {
     return new TributaryError(
       'TRB_LOG_CORRUPT',
       `${this.path} at byte ${position}: the record for offset ${offset} ${problem}, so the disk changed ` +
-        'it after it was written; restore the topic from a backup, or move this segment and the ones after ' +
+        'it after it was written; restore the partition from a backup, or move this segment and the ones after ' +
         'it away to drop them (the log reopens at the last intact record)',
     );
   }

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 
 type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (error?: Error) => void) => void;
 

@@ -1,6 +1,7 @@
 import { connect, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
-import type { ErrorCode } from '../../engine/errors.js';
-import type { Appender, Ingestor, RejectedInput } from '../ingestor.js';
+import type { ErrorCode } from '../../errors.js';
+import { DEAD_LETTER_TOPIC, ingestDeadLetter } from '../dead-letter.js';
+import type { Appender, Ingestor } from '../ingestor.js';
 import type { AppendRecord } from '../log/record-format.js';
 import { type AckGate, createAckGate } from './ack-gate.js';
 import { type MqttOptions, type ResolvedMqttOptions, resolveMqttOptions } from './options.js';
@@ -21,52 +22,45 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Turns a batch of messages into event records and reject records. */
+/** Why a payload cannot be an event, or its JSON value. */
+const parsePayload = (payload: Buffer): { value: unknown } | { error: string } => {
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    return { error: 'payload is not UTF-8 text, so not JSON' };
+  }
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { error: `payload is not JSON: ${text === '' ? 'it is empty' : describe(error)}` };
+  }
+};
+
+/** Turns a batch of messages into event records and dead letters. */
 const encode = (
   config: ResolvedMqttOptions,
   batch: readonly Received[],
-): { events: AppendRecord[]; rejects: AppendRecord[] } => {
+): { events: AppendRecord[]; deadLetters: AppendRecord[] } => {
   const events: AppendRecord[] = [];
-  const rejects: AppendRecord[] = [];
+  const deadLetters: AppendRecord[] = [];
   for (const message of batch) {
-    let text: string;
-    let reject: RejectedInput | undefined;
-    try {
-      text = utf8.decode(message.payload);
-    } catch {
-      reject = {
-        source: config.name,
-        error: 'payload is not UTF-8 text, so not JSON',
-        input: message.payload.toString('base64'),
-        encoding: 'base64',
-        origin: { mqttTopic: message.topic },
-      };
-      rejects.push({ value: Buffer.from(JSON.stringify(reject)), key: message.topic });
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      reject = {
-        source: config.name,
-        error: `payload is not JSON: ${text === '' ? 'it is empty' : describe(error)}`,
-        input: text,
-        encoding: 'utf8',
-        origin: { mqttTopic: message.topic },
-      };
-      rejects.push({ value: Buffer.from(JSON.stringify(reject)), key: message.topic });
+    const parsed = parsePayload(message.payload);
+    if ('error' in parsed) {
+      deadLetters.push(
+        ingestDeadLetter(config.name, parsed.error, message.payload, { mqttTopic: message.topic }),
+      );
       continue;
     }
     const field = config.topicField;
     // Valid JSON that is not an object passes as it is: the pipeline's validation dead-letters it.
     const bytes =
-      field && isObject(value)
-        ? Buffer.from(JSON.stringify({ ...value, [field]: message.topic }))
+      field && isObject(parsed.value)
+        ? Buffer.from(JSON.stringify({ ...parsed.value, [field]: message.topic }))
         : message.payload;
     events.push({ value: bytes, key: message.topic });
   }
-  return { events, rejects };
+  return { events, deadLetters };
 };
 
 /**
@@ -74,8 +68,8 @@ const encode = (
  * in batches (up to `maxBatch` messages, or what arrived within `lingerMs`). With QoS 1 a
  * message is acknowledged to the broker only after its batch is appended, and the session
  * is persistent, so a message the broker handed over survives a crash of the ingestor: the
- * broker delivers it again (at-least-once). Payloads that are not JSON go to the reject
- * topic with the reason and the MQTT topic. The connection is re-established with
+ * broker delivers it again (at-least-once). Payloads that are not JSON go to the
+ * dead-letter topic with the reason and the MQTT topic. The connection is re-established with
  * exponential backoff; `stats()` reports whether it is up and the last error.
  *
  * @example
@@ -113,7 +107,7 @@ export const createMqttIngestor = (options: MqttOptions, appender: Appender): In
 
   /** Appends one batch, retrying with backoff until it succeeds or `stop` gives up on it. */
   const appendBatch = async (batch: Received[], ofRun: number): Promise<boolean> => {
-    const { events: records, rejects } = encode(config, batch);
+    const { events: records, deadLetters } = encode(config, batch);
     let eventsDone = records.length === 0;
     let delay = config.minBackoffMs;
     for (;;) {
@@ -122,7 +116,7 @@ export const createMqttIngestor = (options: MqttOptions, appender: Appender): In
           await appender.append(config.topic, records);
           eventsDone = true;
         }
-        if (rejects.length > 0) await appender.append(config.rejectTopic, rejects);
+        if (deadLetters.length > 0) await appender.append(DEAD_LETTER_TOPIC, deadLetters);
         break;
       } catch (error) {
         lastError = `mqtt '${name}': append to the log failed, retrying in ${delay} ms: ${describe(error)}`;
@@ -140,7 +134,7 @@ export const createMqttIngestor = (options: MqttOptions, appender: Appender): In
       }
     }
     events += records.length;
-    rejected += rejects.length;
+    rejected += deadLetters.length;
     if (lastError?.includes('append to the log failed')) lastError = undefined;
     for (const message of batch) {
       // Acks of an earlier connection are void: the broker redelivers those messages.

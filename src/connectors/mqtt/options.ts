@@ -1,12 +1,10 @@
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 
 export interface MqttOptions {
   /** The source's name; also the topic it appends to unless `topic` says otherwise. */
   readonly name: string;
   /** The log topic events are appended to. Default `name`. */
   readonly topic?: string;
-  /** Where payloads that are not JSON go, as `RejectedInput`. Default `<topic>.rejected`. */
-  readonly rejectTopic?: string;
   /** The broker. Default `MQTT_URL` from the environment, else `mqtt://127.0.0.1:1883`. */
   readonly url?: string;
   /** MQTT topic filter(s) to subscribe to, e.g. `sensors/+/temperature` or `logs/#`. */
@@ -47,7 +45,6 @@ export interface MqttOptions {
 export interface ResolvedMqttOptions {
   readonly name: string;
   readonly topic: string;
-  readonly rejectTopic: string;
   readonly url: string;
   readonly filters: readonly string[];
   readonly qos: 0 | 1;
@@ -124,11 +121,9 @@ export const resolveMqttOptions = (options: MqttOptions, env = process.env): Res
   if (options.cleanSession !== undefined && typeof options.cleanSession !== 'boolean') {
     throw badConfig(name, 'cleanSession', options.cleanSession, 'is not true or false');
   }
-  const topic = text(name, 'topic', options.topic) ?? name;
   return {
     name,
-    topic,
-    rejectTopic: text(name, 'rejectTopic', options.rejectTopic) ?? `${topic}.rejected`,
+    topic: text(name, 'topic', options.topic) ?? name,
     url,
     filters,
     qos,

@@ -1,3 +1,4 @@
+import type { GeneratorCatalogue } from '../../connectors/generator/event-generator.js';
 import { type ClickOptions, createClicks } from './clicks.js';
 import { createHostMetrics, type HostMetricsOptions } from './host-metrics.js';
 import { createIotSensors, type SensorOptions } from './iot-sensors.js';
@@ -34,6 +35,14 @@ export const demoGenerators = {
 } as const satisfies Record<string, (options?: never) => DemoGenerator>;
 
 export type DemoGeneratorName = keyof typeof demoGenerators;
+
+/**
+ * The demo generators as the catalogue `generator` sources name: what `tributary start`
+ * and `validate` give the configuration and the platform, which know no generators of their own.
+ */
+export const DEMO_GENERATOR_CATALOGUE: GeneratorCatalogue = new Map(
+  Object.entries(demoGenerators).map(([name, make]) => [name, () => make()]),
+);
 
 /** The rate each demo runs at by default, in events per second. */
 export const DEMO_RATES: Readonly<Record<DemoGeneratorName, number>> = {

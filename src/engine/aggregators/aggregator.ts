@@ -1,4 +1,4 @@
-import { TributaryError } from '../errors.js';
+import { TributaryError } from '../../errors.js';
 
 /**
  * An aggregation as a value: `{ init, add, merge, result }`. Windows keep one accumulator

@@ -1,4 +1,4 @@
-import { TributaryError } from '../errors.js';
+import { TributaryError } from '../../errors.js';
 import type { Aggregator, AnyAggregator } from './aggregator.js';
 
 /** Fields every window result carries; aggregations may not take these names. */

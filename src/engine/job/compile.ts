@@ -1,5 +1,5 @@
+import { TributaryError } from '../../errors.js';
 import type { Batch } from '../batch.js';
-import { TributaryError } from '../errors.js';
 import { DedupeOperator } from '../operators/dedupe.js';
 import { IntervalJoinOperator } from '../operators/interval-join.js';
 import type { Operator } from '../operators/operator.js';
@@ -24,6 +24,14 @@ export interface CompileContext {
   readonly clock: Clock;
   /** Where sink nodes deliver. */
   readonly deliver: (sink: string, batch: Batch<unknown>) => void;
+  /** The one partition this job reads, for `partitioned` key-bys to check their keys against. */
+  readonly partition?: PartitionScope;
+}
+
+/** A job that reads partition `partition` of `partitions`, in every source topic. */
+export interface PartitionScope {
+  readonly partition: number;
+  readonly partitions: number;
 }
 
 /** Builds the operator for one plan node. Each call returns fresh state. */
@@ -42,7 +50,7 @@ export const compileNode = (node: PlanNode, context: CompileContext): Operator =
     case 'validate':
       return validateOperator(node.fn);
     case 'keyBy':
-      return keyByOperator(node.fn);
+      return keyByOperator(node.fn, node.partitioned ? context.partition : undefined);
     case 'union':
       return unionOperator();
     case 'branch':

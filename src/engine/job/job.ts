@@ -1,18 +1,12 @@
-import type { Batch, Key, Position } from '../batch.js';
-import { describeError, TributaryError } from '../errors.js';
-import {
-  type DeadLetter,
-  isWatermarkGenerator,
-  type JobOutput,
-  LATE_PORT,
-  type Operator,
-  type OperatorContext,
-  type WatermarkGenerator,
-} from '../operators/operator.js';
+import { TributaryError } from '../../errors.js';
+import type { Key, Position } from '../batch.js';
+import { isWatermarkGenerator, type JobOutput, type WatermarkGenerator } from '../operators/operator.js';
 import type { Plan, PlanNode } from '../plan/plan.js';
-import { loadTime, type StateChanges, type StateEntry, saveTime } from '../state/keyed-state.js';
+import type { StateChanges, StateEntry } from '../state/keyed-state.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { compileNode } from './compile.js';
+import type { PartitionScope } from './compile.js';
+import { type NodeMeta, RuntimeNode } from './runtime-node.js';
+import { type JobSnapshotV1, upgradeSnapshot } from './snapshot-upgrade.js';
 
 /** What a source hands the engine: values, and optionally their times, positions and split. */
 export interface SourceBatch<T> {
@@ -24,34 +18,18 @@ export interface SourceBatch<T> {
   readonly split?: string;
 }
 
-/** Operator state, watermarks included, taken at a batch boundary. JSON-safe. */
-export interface JobSnapshot {
-  readonly version: 2;
-  readonly pipeline: string;
-  readonly nodes: Record<string, NodeSnapshot>;
-}
-
-/** A node's operator-wide state: its watermarks and what its operator keeps besides keyed state. */
-export interface NodeMeta {
-  watermark: number | string;
-  /** Whether the node itself announced idleness downstream. */
-  idle: boolean;
-  inputs: (number | string)[];
-  inputIdle: boolean[];
-  meta?: unknown;
-  state?: unknown;
-}
-
-interface NodeSnapshot extends NodeMeta {
-  /** Its keyed state, entry by entry. */
-  entries?: StateEntry[];
-}
-
-/** Operator-wide state of every node: what an incremental checkpoint writes whole. */
+/** Every node's operator-wide state: what an incremental checkpoint writes whole. */
 export interface JobMeta {
   readonly version: 2;
   readonly pipeline: string;
   readonly nodes: Record<string, NodeMeta>;
+  /** Set once `endOfInput` was called: the job takes no more input. */
+  readonly ended?: true;
+}
+
+/** The whole state, watermarks included, taken at a batch boundary: each node's meta and keyed entries. JSON-safe. */
+export interface JobSnapshot extends JobMeta {
+  readonly nodes: Record<string, NodeMeta & { entries?: StateEntry[] }>;
 }
 
 /** Per-node counters, for metrics and the pipeline graph. */
@@ -65,143 +43,7 @@ export interface NodeStats {
   readonly watermark: number;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 const discard: JobOutput = { sink() {}, deadLetter() {}, late() {} };
-
-interface Edge {
-  readonly node: RuntimeNode;
-  readonly input: number;
-}
-
-/**
- * A node of the running graph. It is the operator's context: emitting pushes the batch
- * into the consumers at once, depth first, so a batch crosses the whole pipeline in one
- * synchronous call.
- */
-class RuntimeNode implements OperatorContext {
-  readonly op: Operator;
-  /** Consumers per output port. */
-  readonly outputs: Edge[][] = [];
-  watermark = Number.NEGATIVE_INFINITY;
-  idle = false;
-  inputWatermarks: number[];
-  inputIdle: boolean[];
-  recordsIn = 0;
-  recordsOut = 0;
-  deadLetters = 0;
-  lateRecords = 0;
-
-  constructor(
-    readonly plan: PlanNode,
-    private readonly job: Job,
-    readonly clock: Clock,
-  ) {
-    this.op = compileNode(plan, { clock, deliver: (sink, batch) => job.output.sink(sink, batch) });
-    this.inputWatermarks = plan.inputs.map(() => Number.NEGATIVE_INFINITY);
-    this.inputIdle = plan.inputs.map(() => false);
-  }
-
-  get operator(): string {
-    return this.plan.id;
-  }
-
-  receive(batch: Batch<unknown>, input: number): void {
-    this.recordsIn += batch.values.length;
-    this.op.process(batch, input, this);
-  }
-
-  emit(batch: Batch<unknown>, port = 0): void {
-    const n = batch.values.length;
-    if (n === 0) return;
-    if (port === 0) this.recordsOut += n;
-    const consumers = this.outputs[port];
-    if (!consumers) return;
-    for (let c = 0; c < consumers.length; c++) consumers[c].node.receive(batch, consumers[c].input);
-  }
-
-  deadLetter(batch: Batch<unknown>, index: number, error: unknown): void {
-    this.deadLetters++;
-    const letter: Mutable<DeadLetter> = {
-      pipeline: this.job.plan.name,
-      operator: this.plan.id,
-      error: describeError(error),
-      value: batch.values[index],
-      timestamp: batch.timestamps[index],
-    };
-    if (batch.keys) letter.key = batch.keys[index];
-    const position = batch.positions?.[index];
-    if (position) letter.position = position;
-    this.job.output.deadLetter(letter);
-  }
-
-  late(batch: Batch<unknown>): void {
-    const { values, timestamps, keys, positions } = batch;
-    this.lateRecords += values.length;
-    for (let i = 0; i < values.length; i++) {
-      this.job.output.late({
-        pipeline: this.job.plan.name,
-        operator: this.plan.id,
-        value: values[i],
-        timestamp: timestamps[i],
-        key: keys?.[i],
-        position: positions?.[i],
-        watermark: this.watermark,
-      });
-    }
-    this.emit(batch, LATE_PORT);
-  }
-
-  /** An input announced a watermark (or went idle): advance on the minimum over active inputs. */
-  receiveWatermark(input: number, watermark: number, idle: boolean): void {
-    if (watermark > this.inputWatermarks[input]) this.inputWatermarks[input] = watermark;
-    this.inputIdle[input] = idle;
-    if (isWatermarkGenerator(this.op)) return; // it makes its own
-    let combined = Number.POSITIVE_INFINITY;
-    let active = 0;
-    for (let i = 0; i < this.inputWatermarks.length; i++) {
-      if (this.inputIdle[i]) continue;
-      active++;
-      if (this.inputWatermarks[i] < combined) combined = this.inputWatermarks[i];
-    }
-    this.announce(active === 0 ? this.watermark : combined, active === 0);
-  }
-
-  /** Moves this node's watermark forward (never back), fires what closed, and tells the consumers. */
-  announce(watermark: number, idle: boolean): void {
-    const advanced = watermark > this.watermark;
-    if (!advanced && idle === this.idle) return;
-    this.idle = idle;
-    if (advanced) {
-      this.watermark = watermark;
-      this.op.onWatermark?.(watermark, this);
-    }
-    for (const consumers of this.outputs) {
-      for (const edge of consumers) edge.node.receiveWatermark(edge.input, this.watermark, this.idle);
-    }
-  }
-
-  saveMeta(): NodeMeta {
-    const saved: NodeMeta = {
-      watermark: saveTime(this.watermark),
-      idle: this.idle,
-      inputs: this.inputWatermarks.map(saveTime),
-      inputIdle: [...this.inputIdle],
-    };
-    if (this.op.saveMeta) saved.meta = this.op.saveMeta();
-    if (this.op.snapshot) saved.state = this.op.snapshot();
-    return saved;
-  }
-
-  loadMeta(saved: NodeMeta): void {
-    this.watermark = loadTime(saved.watermark);
-    this.idle = saved.idle;
-    this.inputWatermarks = saved.inputs.map(loadTime);
-    this.inputIdle = [...saved.inputIdle];
-    if (saved.meta !== undefined) this.op.loadMeta?.(saved.meta);
-    if (saved.state !== undefined) this.op.restore?.(saved.state);
-  }
-}
 
 /**
  * A compiled pipeline: push batches in, receive results, dead letters and late records
@@ -220,12 +62,14 @@ export class Job {
   private readonly generators: RuntimeNode[];
   private readonly timed: RuntimeNode[];
   private readonly keyedNodes: RuntimeNode[];
+  private ended = false;
 
   constructor(
     readonly plan: Plan,
     private readonly clock: Clock = systemClock,
+    partition?: PartitionScope,
   ) {
-    this.nodes = plan.nodes.map((node) => new RuntimeNode(node, this, clock));
+    this.nodes = plan.nodes.map((node) => new RuntimeNode(node, this, clock, partition));
     for (const node of this.nodes) this.byId.set(node.plan.id, node);
     for (const node of this.nodes) {
       node.plan.inputs.forEach((input, index) => {
@@ -252,22 +96,75 @@ export class Job {
 
   /** Runs one batch from `source` through the pipeline. */
   push(source: string, batch: SourceBatch<unknown>, output: JobOutput = discard): void {
-    const node = this.sources.get(source);
-    if (!node) {
+    const node = this.source(source);
+    if (this.ended) {
       throw new TributaryError(
-        'TRB_UNKNOWN_SOURCE',
-        `pipeline "${this.plan.name}" has no source "${source}"; its sources are ${this.sourceNames.map((s) => `"${s}"`).join(', ')}`,
+        'TRB_INPUT_ENDED',
+        `pipeline "${this.plan.name}": a batch was pushed to source "${source}" after endOfInput(), which fired every event-time window for good; push all input before ending it, or compile a new job`,
       );
     }
     this.output = output;
     try {
       const timestamps = batch.timestamps ?? new Array(batch.values.length).fill(this.clock.now());
-      const split = batch.split === undefined ? source : `${source}/${batch.split}`;
+      const split = splitId(source, batch.split);
       node.receive({ values: batch.values, timestamps, positions: batch.positions, split }, 0);
       this.announceWatermarks();
     } finally {
       this.output = discard;
     }
+  }
+
+  /**
+   * Ends a bounded input: the watermark of every source and event-time assignment moves to
+   * +Infinity (Flink's final `Watermark.MAX_WATERMARK`), so every event-time window, session
+   * and event-time timer fires now, into `output`. Processing-time windows and timers do
+   * not: they belong to the clock, not to the input, and fire as `tick` sees the clock pass
+   * them, as before. Pushing afterwards is an error (`TRB_INPUT_ENDED`); calling it again
+   * does nothing.
+   *
+   * @example
+   * for (const batch of batches) job.push('orders', batch, output);
+   * job.endOfInput(output); // the last windows close
+   */
+  endOfInput(output: JobOutput = discard): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.output = output;
+    try {
+      // Upstream first, as at every batch boundary: results of a window reach a downstream
+      // event-time assignment before its own final watermark does.
+      for (const node of this.generators) {
+        (node.op as WatermarkGenerator).endOfInput?.();
+        node.announce(Number.POSITIVE_INFINITY, false);
+      }
+    } finally {
+      this.output = discard;
+    }
+  }
+
+  /**
+   * Declares the splits (partitions) of `source` that this job reads: the strings its
+   * batches carry as `SourceBatch.split`. An assigned split holds the watermark back even
+   * before it sends anything, until idleness marks it idle (Flink's assigned splits);
+   * without `assign`, a split exists from its first batch on. Every event-time operator
+   * the source's records reach with their split learns of it. Takes effect at the next
+   * push or tick; checkpoints keep it.
+   *
+   * @example
+   * job.assign('orders', ['0', '1', '2']); // the partitions this consumer was given
+   */
+  assign(source: string, splits: readonly string[]): void {
+    const ids = splits.map((split) => splitId(source, split));
+    for (const node of this.splitTrackers(source)) (node.op as WatermarkGenerator).assignSplits?.(ids);
+  }
+
+  /**
+   * Forgets splits of `source` (partitions taken away from this job): they no longer hold
+   * the watermark back, from the next push or tick on.
+   */
+  revoke(source: string, splits: readonly string[]): void {
+    const ids = splits.map((split) => splitId(source, split));
+    for (const node of this.splitTrackers(source)) (node.op as WatermarkGenerator).revokeSplits?.(ids);
   }
 
   /**
@@ -287,22 +184,26 @@ export class Job {
 
   /** The whole state: every node's meta and every keyed entry. */
   snapshot(): JobSnapshot {
-    const nodes: Record<string, NodeSnapshot> = {};
+    const meta = this.saveMeta();
+    const nodes: JobSnapshot['nodes'] = {};
     for (const node of this.nodes) {
-      const saved: NodeSnapshot = node.saveMeta();
+      const saved: JobSnapshot['nodes'][string] = meta.nodes[node.plan.id];
       if (node.op.keyed) saved.entries = node.op.keyed.entries();
       nodes[node.plan.id] = saved;
     }
-    return { version: 2, pipeline: this.plan.name, nodes };
+    return { ...meta, nodes };
   }
 
-  /** Takes back a snapshot of the same pipeline (operators matched by name) into a fresh job. */
-  restore(snapshot: JobSnapshot): void {
-    this.checkFits(snapshot.version, snapshot.pipeline, Object.keys(snapshot.nodes));
+  /**
+   * Takes back a snapshot of the same pipeline (operators matched by name) into a fresh job.
+   * A checkpoint written before keyed state was kept by key group is upgraded first.
+   */
+  restore(saved: JobSnapshot | JobSnapshotV1): void {
+    const snapshot = upgradeSnapshot(saved, this.plan);
+    this.loadMeta(snapshot);
     for (const node of this.nodes) {
-      const saved = snapshot.nodes[node.plan.id];
-      node.loadMeta(saved);
-      if (saved.entries) node.op.keyed?.load(saved.entries);
+      const entries = snapshot.nodes[node.plan.id].entries;
+      if (entries) node.op.keyed?.load(entries);
     }
   }
 
@@ -310,13 +211,16 @@ export class Job {
   saveMeta(): JobMeta {
     const nodes: Record<string, NodeMeta> = {};
     for (const node of this.nodes) nodes[node.plan.id] = node.saveMeta();
-    return { version: 2, pipeline: this.plan.name, nodes };
+    return this.ended
+      ? { version: 2, pipeline: this.plan.name, nodes, ended: true }
+      : { version: 2, pipeline: this.plan.name, nodes };
   }
 
   /** Restores operator-wide state; keyed entries follow with `loadEntries`. */
   loadMeta(meta: JobMeta): void {
-    this.checkFits(meta.version, meta.pipeline, Object.keys(meta.nodes));
+    this.checkFits(meta);
     for (const node of this.nodes) node.loadMeta(meta.nodes[node.plan.id]);
+    this.ended = meta.ended === true;
   }
 
   /** Keyed state changed since the last call, per node with keyed state. */
@@ -352,13 +256,35 @@ export class Job {
     for (const node of this.keyedNodes) node.op.keyed!.drop(include);
   }
 
-  private checkFits(version: number, pipeline: string, ids: readonly string[]): void {
+  /** Counters and watermark of every operator. */
+  stats(): NodeStats[] {
+    return this.nodes.map((n) => ({
+      id: n.plan.id,
+      kind: n.plan.kind,
+      recordsIn: n.recordsIn,
+      recordsOut: n.recordsOut,
+      deadLetters: n.deadLetters,
+      late: n.lateRecords,
+      watermark: n.watermark,
+    }));
+  }
+
+  private checkFits({ version, pipeline, nodes }: JobMeta): void {
     if (version !== 2) {
       throw new TributaryError(
         'TRB_SNAPSHOT_MISMATCH',
         `checkpoint format ${version} of "${pipeline}" is not supported (expected 2)`,
       );
     }
+    // Whole operator state in meta would be dropped without a word: `restore` upgrades it.
+    const whole = Object.keys(nodes).filter((id) => 'state' in nodes[id]);
+    if (whole.length > 0) {
+      throw new TributaryError(
+        'TRB_SNAPSHOT_MISMATCH',
+        `checkpoint of "${pipeline}" holds the whole state of ${whole.join(', ')} as checkpoints before key groups did; restore it with Job.restore, which upgrades it`,
+      );
+    }
+    const ids = Object.keys(nodes);
     const missing = this.nodes.filter((n) => !ids.includes(n.plan.id)).map((n) => n.plan.id);
     const unknown = ids.filter((id) => !this.byId.has(id));
     if (missing.length > 0 || unknown.length > 0) {
@@ -382,17 +308,34 @@ export class Job {
     );
   }
 
-  /** Counters and watermark of every operator. */
-  stats(): NodeStats[] {
-    return this.nodes.map((n) => ({
-      id: n.plan.id,
-      kind: n.plan.kind,
-      recordsIn: n.recordsIn,
-      recordsOut: n.recordsOut,
-      deadLetters: n.deadLetters,
-      late: n.lateRecords,
-      watermark: n.watermark,
-    }));
+  private source(name: string): RuntimeNode {
+    const node = this.sources.get(name);
+    if (!node) {
+      throw new TributaryError(
+        'TRB_UNKNOWN_SOURCE',
+        `pipeline "${this.plan.name}" has no source "${name}"; its sources are ${this.sourceNames.map((s) => `"${s}"`).join(', ')}`,
+      );
+    }
+    return node;
+  }
+
+  /**
+   * The watermark generators that `source`'s records reach with their split still on the
+   * batch: through operators that pass records on, not through windows, joins or process
+   * functions, whose outputs are results of their own.
+   */
+  private splitTrackers(source: string): RuntimeNode[] {
+    const found: RuntimeNode[] = [];
+    const seen = new Set<RuntimeNode>();
+    const visit = (node: RuntimeNode): void => {
+      if (seen.has(node)) return;
+      seen.add(node);
+      if (isWatermarkGenerator(node.op)) found.push(node);
+      const ports = SPLIT_KEEPING_PORTS[node.plan.kind] ?? node.outputs.keys();
+      for (const port of ports) for (const edge of node.outputs[port] ?? []) visit(edge.node);
+    };
+    visit(this.source(source));
+    return found;
   }
 
   private announceWatermarks(): void {
@@ -404,5 +347,26 @@ export class Job {
   }
 }
 
-/** Compiles a plan into a job with fresh state. */
-export const compile = (plan: Plan, options: { clock?: Clock } = {}): Job => new Job(plan, options.clock);
+/** The split id the engine tracks for records of `source` pushed with `split`. */
+const splitId = (source: string, split: string | undefined): string =>
+  split === undefined ? source : `${source}/${split}`;
+
+/**
+ * Output ports that keep the split of the incoming batch, for the kinds where not all of
+ * them do: stateful operators emit results (and late records) of their own. Others pass
+ * records on, on every port.
+ */
+const SPLIT_KEEPING_PORTS: Partial<Record<PlanNode['kind'], number[]>> = {
+  window: [],
+  process: [],
+  intervalJoin: [],
+  sink: [],
+  dedupe: [0],
+};
+
+/**
+ * Compiles a plan into a job with fresh state. `partition`: the one partition of its
+ * source topics the job reads, which `partitioned` key-bys check keys against.
+ */
+export const compile = (plan: Plan, options: { clock?: Clock; partition?: PartitionScope } = {}): Job =>
+  new Job(plan, options.clock, options.partition);

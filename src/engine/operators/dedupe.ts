@@ -3,7 +3,6 @@ import {
   ChangedKeys,
   type KeyedStateAccess,
   loadTime,
-  type StateChanges,
   type StateEntry,
   saveTime,
 } from '../state/keyed-state.js';
@@ -12,7 +11,7 @@ import type { TimeDomain } from '../windows/window-result.js';
 import type { Operator, OperatorContext } from './operator.js';
 import { checkKey } from './stateless.js';
 
-interface DedupeMeta {
+export interface DedupeMeta {
   watermark: number | string;
 }
 
@@ -25,12 +24,17 @@ interface DedupeMeta {
  * In event time, a record at or below the watermark is late: what it would be compared
  * with may already be forgotten, so it goes to the late stream rather than through.
  */
-export class DedupeOperator implements Operator, KeyedStateAccess {
+export class DedupeOperator implements Operator {
   private readonly seen = new Map<Key, number[]>();
   private readonly expiries = new TimerQueue<{ key: Key; time: number }>();
   private watermark = Number.NEGATIVE_INFINITY;
-  private readonly changed = new ChangedKeys();
-  readonly keyed: KeyedStateAccess = this;
+  private readonly changed = new ChangedKeys({
+    keys: () => this.seen.keys(),
+    save: (key) => this.seen.get(key),
+    load: (entries) => this.load(entries),
+    drop: (include) => this.drop(include),
+  });
+  readonly keyed: KeyedStateAccess = this.changed;
 
   constructor(
     private readonly within: number,
@@ -86,32 +90,13 @@ export class DedupeOperator implements Operator, KeyedStateAccess {
 
   // Keyed state: per key, the times it let through that are still remembered.
 
-  takeChanges(): StateChanges {
-    return this.changed.take(
-      (key) => this.seen.get(key),
-      () => this.entries(),
-    );
-  }
-
-  returnChanges(changes: StateChanges): void {
-    this.changed.giveBack(changes);
-  }
-
-  entries(include?: (key: Key) => boolean): StateEntry[] {
-    const out: StateEntry[] = [];
-    for (const [key, times] of this.seen) if (!include || include(key)) out.push([key, 0, times]);
-    return out;
-  }
-
-  load(entries: readonly StateEntry[]): void {
+  private load(entries: readonly StateEntry[]): void {
     for (const [key, , times] of entries) for (const time of times as number[]) this.remember(key, time);
-    this.changed.start();
   }
 
-  drop(include: (key: Key) => boolean): void {
+  private drop(include: (key: Key) => boolean): void {
     for (const key of this.seen.keys()) if (include(key)) this.seen.delete(key);
     this.expiries.removeWhere(({ key }) => include(key));
-    this.changed.forget(include);
   }
 
   private remember(key: Key, time: number): void {

@@ -1,10 +1,5 @@
 import { type Batch, BatchBuilder, type Key, type Position } from '../batch.js';
-import {
-  ChangedKeys,
-  type KeyedStateAccess,
-  type StateChanges,
-  type StateEntry,
-} from '../state/keyed-state.js';
+import { ChangedKeys, type KeyedStateAccess, type StateEntry } from '../state/keyed-state.js';
 import { TimerQueue } from '../state/timer-queue.js';
 import type { Operator, OperatorContext } from './operator.js';
 
@@ -18,7 +13,7 @@ interface Buffered {
 type Side = Map<Key, Buffered[]>;
 
 /** A key's entry in checkpoints: the records each side still holds, as `[value, timestamp]`. */
-interface SavedKey {
+export interface SavedKey {
   l: [unknown, number][];
   r: [unknown, number][];
 }
@@ -30,12 +25,17 @@ interface SavedKey {
  * watermark are late: their partners may be gone, so they go to the late stream.
  * A joined record takes the later of the two event times.
  */
-export class IntervalJoinOperator implements Operator, KeyedStateAccess {
+export class IntervalJoinOperator implements Operator {
   private readonly left: Side = new Map();
   private readonly right: Side = new Map();
   private readonly expiries = new TimerQueue<{ side: Side; key: Key; entry: Buffered }>();
-  private readonly changed = new ChangedKeys();
-  readonly keyed: KeyedStateAccess = this;
+  private readonly changed = new ChangedKeys({
+    keys: () => new Set([...this.left.keys(), ...this.right.keys()]),
+    save: (key) => this.save(key),
+    load: (entries) => this.load(entries),
+    drop: (include) => this.drop(include),
+  });
+  readonly keyed: KeyedStateAccess = this.changed;
 
   constructor(
     private readonly lower: number,
@@ -100,40 +100,19 @@ export class IntervalJoinOperator implements Operator, KeyedStateAccess {
 
   // Keyed state: per key, the records of both sides still waiting for partners.
 
-  takeChanges(): StateChanges {
-    return this.changed.take(
-      (key) => this.save(key),
-      () => this.entries(),
-    );
-  }
-
-  returnChanges(changes: StateChanges): void {
-    this.changed.giveBack(changes);
-  }
-
-  entries(include?: (key: Key) => boolean): StateEntry[] {
-    const out: StateEntry[] = [];
-    for (const key of new Set([...this.left.keys(), ...this.right.keys()])) {
-      if (!include || include(key)) out.push([key, 0, this.save(key)]);
-    }
-    return out;
-  }
-
-  load(entries: readonly StateEntry[]): void {
+  private load(entries: readonly StateEntry[]): void {
     for (const [key, , saved] of entries) {
       const { l, r } = saved as SavedKey;
       for (const [value, timestamp] of l) this.buffer(this.left, key, { value, timestamp, removed: false });
       for (const [value, timestamp] of r) this.buffer(this.right, key, { value, timestamp, removed: false });
     }
-    this.changed.start();
   }
 
-  drop(include: (key: Key) => boolean): void {
+  private drop(include: (key: Key) => boolean): void {
     for (const side of [this.left, this.right]) {
       for (const key of side.keys()) if (include(key)) side.delete(key);
     }
     this.expiries.removeWhere(({ key }) => include(key));
-    this.changed.forget(include);
   }
 
   private save(key: Key): SavedKey | undefined {

@@ -1,5 +1,5 @@
+import type { ErrorInfo } from '../../errors.js';
 import type { Batch, Key, Position } from '../batch.js';
-import type { ErrorInfo } from '../errors.js';
 import type { KeyedStateAccess } from '../state/keyed-state.js';
 import type { Clock } from '../time/clock.js';
 
@@ -9,6 +9,12 @@ import type { Clock } from '../time/clock.js';
  * returning, so that one call can produce results, late records and dead letters.
  */
 export interface Operator {
+  /**
+   * Whether `process` handles retractions (`Batch.retractions`). Without it the executor
+   * dead-letters them before they arrive: an operator that keeps state (windows, joins,
+   * process functions, dedupe) cannot take back a record it has folded in.
+   */
+  readonly takesRetractions?: boolean;
   /** Handles one batch that arrived on input `input` (0 unless the operator joins streams). */
   process(batch: Batch<any>, input: number, ctx: OperatorContext): void;
   /** The operator's input watermark advanced to `watermark`: fire what is now complete. */
@@ -20,15 +26,18 @@ export interface Operator {
   loadMeta?(meta: unknown): void;
   /** Per-key state, saved by key group and only where it changed. */
   readonly keyed?: KeyedStateAccess;
-  /** JSON-safe state for a checkpoint. */
-  snapshot?(): unknown;
-  restore?(state: unknown): void;
 }
 
 /** An operator that makes watermarks (a source, or an event-time assignment) rather than forwarding them. */
 export interface WatermarkGenerator extends Operator {
   /** The watermark to announce downstream now, and whether every input split is idle. */
   currentWatermark(now: number): { watermark: number; idle: boolean };
+  /** Splits to wait for from now on, whether or not they have sent anything (`Job.assign`). */
+  assignSplits?(splits: readonly string[]): void;
+  /** Splits to forget: they no longer hold the watermark back (`Job.revoke`). */
+  revokeSplits?(splits: readonly string[]): void;
+  /** The input has ended (`Job.endOfInput`): the watermark is +Infinity from now on. */
+  endOfInput?(): void;
 }
 
 export const isWatermarkGenerator = (op: Operator): op is WatermarkGenerator =>

@@ -1,11 +1,6 @@
+import { TributaryError } from '../../errors.js';
 import { type Batch, BatchBuilder, type Key } from '../batch.js';
-import { TributaryError } from '../errors.js';
-import {
-  ChangedKeys,
-  type KeyedStateAccess,
-  type StateChanges,
-  type StateEntry,
-} from '../state/keyed-state.js';
+import { ChangedKeys, type KeyedStateAccess, type StateEntry } from '../state/keyed-state.js';
 import { TimerQueue } from '../state/timer-queue.js';
 import type { Operator, OperatorContext } from './operator.js';
 
@@ -54,12 +49,12 @@ export interface KeyedProcessFunction<K extends Key, T, R, S> {
 }
 
 /** A key's entry in checkpoints: its state, and its timers as `[domain, time, seq]`. */
-interface SavedKey {
+export interface SavedKey {
   s?: unknown;
   t?: [domain: TimerDomain, time: number, seq: number][];
 }
 
-interface ProcessMeta {
+export interface ProcessMeta {
   /** The next timer sequence number per domain: equal times fire in registration order. */
   seq: { event: number; processing: number };
 }
@@ -112,11 +107,21 @@ class KeyedTimers {
   }
 }
 
-export class ProcessOperator implements Operator, KeyedStateAccess {
+export class ProcessOperator implements Operator {
   private readonly state = new Map<Key, unknown>();
   private readonly timers = { event: new KeyedTimers(), processing: new KeyedTimers() };
-  private readonly changed = new ChangedKeys();
-  readonly keyed: KeyedStateAccess = this;
+  private readonly changed = new ChangedKeys({
+    keys: () =>
+      new Set([
+        ...this.state.keys(),
+        ...this.timers.event.registered.keys(),
+        ...this.timers.processing.registered.keys(),
+      ]),
+    save: (key) => this.save(key),
+    load: (entries) => this.load(entries),
+    drop: (include) => this.drop(include),
+  });
+  readonly keyed: KeyedStateAccess = this.changed;
   private out!: BatchBuilder<unknown>;
   /** One context object, re-pointed at each record: no allocation per record. */
   private readonly context: ProcessContext<Key, unknown, unknown> & {
@@ -194,43 +199,19 @@ export class ProcessOperator implements Operator, KeyedStateAccess {
 
   // Keyed state: one entry per key holding its state and its timers.
 
-  takeChanges(): StateChanges {
-    return this.changed.take(
-      (key) => this.save(key),
-      () => this.entries(),
-    );
-  }
-
-  returnChanges(changes: StateChanges): void {
-    this.changed.giveBack(changes);
-  }
-
-  entries(include?: (key: Key) => boolean): StateEntry[] {
-    const keys = new Set([
-      ...this.state.keys(),
-      ...this.timers.event.registered.keys(),
-      ...this.timers.processing.registered.keys(),
-    ]);
-    const out: StateEntry[] = [];
-    for (const key of keys) if (!include || include(key)) out.push([key, 0, this.save(key)]);
-    return out;
-  }
-
-  load(entries: readonly StateEntry[]): void {
+  private load(entries: readonly StateEntry[]): void {
     for (const [key, , saved] of entries) {
       const { s: state, t: timers } = saved as SavedKey;
       if (state === undefined) this.state.delete(key);
       else this.state.set(key, state);
       for (const [domain, time, seq] of timers ?? []) this.timers[domain].add(key, time, seq);
     }
-    this.changed.start();
   }
 
-  drop(include: (key: Key) => boolean): void {
+  private drop(include: (key: Key) => boolean): void {
     for (const key of this.state.keys()) if (include(key)) this.state.delete(key);
     this.timers.event.drop(include);
     this.timers.processing.drop(include);
-    this.changed.forget(include);
   }
 
   /** A key's entry, or undefined when it holds neither state nor timers. */
@@ -253,9 +234,12 @@ export class ProcessOperator implements Operator, KeyedStateAccess {
 
   private fire(domain: TimerDomain, time: number, ctx: OperatorContext): void {
     if (!this.fn.onTimer) return;
+    // At the end of input (+Infinity) a timer that sets the next one as it fires would go on
+    // for ever: fire what timers set only up to the latest timer pending at the end.
+    const until = time === Number.POSITIVE_INFINITY ? this.timers[domain].queue.latestTime() : time;
     this.begin(ctx);
     const context = this.context;
-    for (let due = this.timers[domain].take(time); due; due = this.timers[domain].take(time)) {
+    for (let due = this.timers[domain].take(until); due; due = this.timers[domain].take(until)) {
       this.changed.mark(due.payload);
       context.key = due.payload;
       context.timestamp = due.time;

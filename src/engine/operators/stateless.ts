@@ -1,6 +1,13 @@
+import { TributaryError } from '../../errors.js';
 import { type Batch, BatchBuilder, type Key } from '../batch.js';
-import { TributaryError } from '../errors.js';
+import { keyGroupOf, partitionOfGroup } from '../state/key-groups.js';
 import type { Operator, OperatorContext } from './operator.js';
+
+/*
+ * Stateless operators take retractions: a retraction carries the values of the row it
+ * withdraws, so transforming it as that row was transformed (and keeping its row kind)
+ * withdraws exactly what the row became downstream.
+ */
 
 /** The records of `batch` whose flag in `keep` is set (`kept` of them), with `values` in place of its values. */
 const select = <T>(batch: Batch<unknown>, values: T[], keep: Uint8Array, kept: number): Batch<T> => {
@@ -18,6 +25,7 @@ const select = <T>(batch: Batch<unknown>, values: T[], keep: Uint8Array, kept: n
     keys: batch.keys && pick(batch.keys, keep, kept),
     positions: batch.positions && pick(batch.positions, keep, kept),
     split: batch.split,
+    retractions: batch.retractions && pick(batch.retractions, keep, kept),
   };
 };
 
@@ -35,6 +43,7 @@ const without = <T>(batch: Batch<unknown>, values: T[], dropped: number[]): Batc
 };
 
 export const mapOperator = (fn: (value: any) => unknown): Operator => ({
+  takesRetractions: true,
   process(batch, _input, ctx) {
     const { values } = batch;
     const n = values.length;
@@ -53,6 +62,7 @@ export const mapOperator = (fn: (value: any) => unknown): Operator => ({
 });
 
 export const filterOperator = (predicate: (value: any) => boolean): Operator => ({
+  takesRetractions: true,
   process(batch, _input, ctx) {
     const { values } = batch;
     const n = values.length;
@@ -74,6 +84,7 @@ export const filterOperator = (predicate: (value: any) => boolean): Operator => 
 });
 
 export const flatMapOperator = (fn: (value: any) => Iterable<unknown>): Operator => ({
+  takesRetractions: true,
   process(batch, _input, ctx) {
     const { values } = batch;
     const out = BatchBuilder.like<unknown>(batch);
@@ -98,6 +109,7 @@ export const flatMapOperator = (fn: (value: any) => Iterable<unknown>): Operator
  * `true` or `null` mean valid.
  */
 export const validateOperator = (check: (value: any) => string | boolean | null | undefined): Operator => ({
+  takesRetractions: true,
   process(batch, _input, ctx) {
     const { values } = batch;
     let failed: number[] | undefined;
@@ -133,7 +145,15 @@ export const checkKey = (key: unknown, operator: string): Key => {
   );
 };
 
-export const keyByOperator = (selector: (value: any) => unknown): Operator => ({
+/**
+ * Keys each record. Given the partition its job reads (a `partitioned` key-by), it also
+ * checks that each key belongs to that partition, as Kafka's partitioner places keys.
+ */
+export const keyByOperator = (
+  selector: (value: any) => unknown,
+  scope?: { readonly partition: number; readonly partitions: number },
+): Operator => ({
+  takesRetractions: true,
   process(batch, _input, ctx: OperatorContext) {
     const { values } = batch;
     const n = values.length;
@@ -142,6 +162,7 @@ export const keyByOperator = (selector: (value: any) => unknown): Operator => ({
     for (let i = 0; i < n; i++) {
       try {
         keys[i] = checkKey(selector(values[i]), ctx.operator);
+        if (scope) checkPartition(keys[i], scope, ctx.operator);
       } catch (error) {
         ctx.deadLetter(batch, i, error);
         (failed ??= []).push(i);
@@ -152,8 +173,22 @@ export const keyByOperator = (selector: (value: any) => unknown): Operator => ({
   },
 });
 
+const checkPartition = (
+  key: Key,
+  scope: { readonly partition: number; readonly partitions: number },
+  operator: string,
+): void => {
+  const home = partitionOfGroup(keyGroupOf(key, scope.partitions), scope.partitions);
+  if (home === scope.partition) return;
+  throw new TributaryError(
+    'TRB_BAD_RECORD',
+    `${operator}: key ${JSON.stringify(key)} belongs to partition ${home} of ${scope.partitions}, but the record came from partition ${scope.partition}: the topic is not partitioned by this key. Give records this key when they are appended (Kafka's partitioner places them), or drop "partitioned" from this key_by so that one task reads every partition`,
+  );
+};
+
 /** Merges streams: batches pass through as they come; the executor holds the watermark at the slowest input. */
 export const unionOperator = (): Operator => ({
+  takesRetractions: true,
   process(batch, _input, ctx) {
     ctx.emit(batch);
   },
@@ -161,6 +196,7 @@ export const unionOperator = (): Operator => ({
 
 /** Sends each record to the port of the first predicate it satisfies; the last port takes the rest. */
 export const branchOperator = (predicates: readonly ((value: any) => boolean)[]): Operator => ({
+  takesRetractions: true,
   process(batch, _input, ctx) {
     const { values } = batch;
     const ports = predicates.length + 1;
@@ -190,6 +226,7 @@ export const sinkOperator = (
   name: string,
   deliver: (name: string, batch: Batch<unknown>) => void,
 ): Operator => ({
+  takesRetractions: true,
   process(batch) {
     deliver(name, batch);
   },

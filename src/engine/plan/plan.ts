@@ -44,7 +44,12 @@ export type PlanNode =
   | (NodeBase & { readonly kind: 'flatMap'; readonly fn: Fn<[any], Iterable<unknown>> })
   | (NodeBase & { readonly kind: 'validate'; readonly fn: Fn<[any], string | boolean | null | undefined> })
   | (NodeBase & { readonly kind: 'eventTime'; readonly fn: Fn; readonly watermark: WatermarkStrategy })
-  | (NodeBase & { readonly kind: 'keyBy'; readonly fn: Fn })
+  | (NodeBase & {
+      readonly kind: 'keyBy';
+      readonly fn: Fn;
+      /** The source topics are partitioned by this key already: each partition runs as its own task. */
+      readonly partitioned?: true;
+    })
   | (NodeBase & {
       readonly kind: 'window';
       readonly assigner: WindowAssigner;

@@ -43,52 +43,79 @@ export interface KeyedStateAccess {
   drop(include: (key: Key) => boolean): void;
 }
 
-/**
- * The changed keys of an operator that keeps one entry per key (sub 0): a set, read back
- * through the operator's own lookup when a checkpoint is taken.
- */
-export class ChangedKeys {
-  private keys = new Set<Key>();
-  private tracking = false;
+/** What an operator that keeps one entry per key (sub 0) tells `ChangedKeys` of its state. */
+export interface PerKeyState {
+  /** Every key that holds state, once each. */
+  keys(): Iterable<Key>;
+  /** The value of a key's entry, or undefined once the key holds nothing. */
+  save(key: Key): unknown;
+  load(entries: readonly StateEntry[]): void;
+  drop(include: (key: Key) => boolean): void;
+}
 
-  mark(key: Key): void {
-    if (this.tracking) this.keys.add(key);
-  }
+/**
+ * Keyed state as checkpoints see it, for an operator that keeps one entry per key (sub 0):
+ * the operator marks a key whenever its state changes, and a checkpoint reads the marked keys
+ * back through the operator's `save`. Marking is a set add, and nothing until checkpoints
+ * begin, so that a job that never checkpoints keeps no record.
+ */
+export class ChangedKeys implements KeyedStateAccess {
+  private changed = new Set<Key>();
+  private isTracking = false;
+
+  constructor(private readonly state: PerKeyState) {}
 
   /**
-   * Entries of the changed keys: `read` gives the saved value, or undefined for a key now
-   * gone. The first call returns `everything()` instead, and starts tracking.
+   * Whether keys are marked: from the first checkpoint (or restore) on. A hot loop may read it
+   * once per batch and skip `mark` while it is false.
    */
-  take(read: (key: Key) => unknown, everything: () => StateEntry[]): StateChanges {
-    if (!this.tracking) {
-      this.tracking = true;
-      return { set: everything(), deleted: [] };
+  get tracking(): boolean {
+    return this.isTracking;
+  }
+
+  mark(key: Key): void {
+    if (this.isTracking) this.changed.add(key);
+  }
+
+  takeChanges(): StateChanges {
+    if (!this.isTracking) {
+      this.isTracking = true;
+      return { set: this.entries(), deleted: [] };
     }
     const set: StateEntry[] = [];
     const deleted: StateEntryId[] = [];
-    for (const key of this.keys) {
-      const value = read(key);
+    for (const key of this.changed) {
+      const value = this.state.save(key);
       if (value === undefined) deleted.push([key, 0]);
       else set.push([key, 0, value]);
     }
-    this.keys = new Set();
+    this.changed = new Set();
     return { set, deleted };
   }
 
-  /** After a restore: what was loaded is stored already; track changes from here on. */
-  start(): void {
-    this.tracking = true;
+  returnChanges(changes: StateChanges): void {
+    this.isTracking = true;
+    for (const [key] of changes.set) this.changed.add(key);
+    for (const [key] of changes.deleted) this.changed.add(key);
   }
 
-  giveBack(changes: StateChanges): void {
-    this.tracking = true;
-    for (const [key] of changes.set) this.keys.add(key);
-    for (const [key] of changes.deleted) this.keys.add(key);
+  entries(include?: (key: Key) => boolean): StateEntry[] {
+    const out: StateEntry[] = [];
+    for (const key of this.state.keys()) {
+      if (!include || include(key)) out.push([key, 0, this.state.save(key)]);
+    }
+    return out;
   }
 
-  /** Stops tracking keys `include` selects (they were dropped). */
-  forget(include: (key: Key) => boolean): void {
-    for (const key of this.keys) if (include(key)) this.keys.delete(key);
+  load(entries: readonly StateEntry[]): void {
+    this.state.load(entries);
+    // What was loaded is stored already: only what changes from here on is new.
+    this.isTracking = true;
+  }
+
+  drop(include: (key: Key) => boolean): void {
+    this.state.drop(include);
+    for (const key of this.changed) if (include(key)) this.changed.delete(key);
   }
 }
 

@@ -41,6 +41,13 @@ export class TimerQueue<P> {
     return this.times.length === 0 ? Number.POSITIVE_INFINITY : this.times[0];
   }
 
+  /** Time of the latest timer, or -Infinity when empty. A scan: for the end of input only. */
+  latestTime(): number {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const time of this.times) if (time > latest) latest = time;
+    return latest;
+  }
+
   /** Removes and returns the earliest timer due at or before `time`, if any. */
   popDue(time: number): { time: number; payload: P; seq: number } | undefined {
     if (this.times.length === 0 || this.times[0] > time) return undefined;

@@ -1,4 +1,4 @@
-import { TributaryError } from '../errors.js';
+import { TributaryError } from '../../errors.js';
 
 /** A span of time: milliseconds, or a string such as `"500ms"`, `"10s"`, `"1m"`, `"2h"`, `"1d"`, `"1m30s"`. */
 export type Duration = number | string;

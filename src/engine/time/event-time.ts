@@ -1,8 +1,9 @@
+import { TributaryError } from '../../errors.js';
 import { type Batch, BatchBuilder } from '../batch.js';
-import { TributaryError } from '../errors.js';
 import type { OperatorContext, WatermarkGenerator } from '../operators/operator.js';
 import { loadTime, saveTime } from '../state/keyed-state.js';
 import type { Clock } from './clock.js';
+import { ISO_8601_EXAMPLES, type Iso8601Problem, parseIso8601 } from './iso-8601.js';
 import type { WatermarkStrategy } from './watermarks.js';
 
 interface SplitProgress {
@@ -11,9 +12,17 @@ interface SplitProgress {
   lastActive: number;
 }
 
-interface SavedEventTime {
+/** Operator-wide state; checkpoints before key groups held the same under `state` (without idleness at first). */
+export interface EventTimeMeta {
   emitted: number | string;
-  splits: [split: string, maxTimestamp: number | string][];
+  /**
+   * Idleness is measured in processing time, which does not survive a restart: each split
+   * keeps how long it had been silent at the snapshot, and a restore re-bases that on the
+   * new clock. (Absent in checkpoints of older versions: silent for 0 ms.)
+   */
+  splits: [split: string, maxTimestamp: number | string, silentFor?: number][];
+  /** Processing time since the operator started, for a source that never produced. */
+  runningFor?: number;
 }
 
 /**
@@ -25,6 +34,8 @@ interface SavedEventTime {
  * It never moves backwards; upstream watermarks are ignored (this operator replaces them).
  */
 export class EventTimeOperator implements WatermarkGenerator {
+  /** Retractions pass with their row kind; their times only move the watermark as any record's. */
+  readonly takesRetractions = true;
   private readonly splits = new Map<string, SplitProgress>();
   private emitted = Number.NEGATIVE_INFINITY;
   /** Processing time at start (or restore), for the idleness of a source that never produced. */
@@ -74,21 +85,44 @@ export class EventTimeOperator implements WatermarkGenerator {
     return { watermark: this.emitted, idle: active === 0 };
   }
 
-  snapshot(): SavedEventTime {
-    const splits: SavedEventTime['splits'] = [];
-    for (const [split, progress] of this.splits) splits.push([split, saveTime(progress.maxTimestamp)]);
-    return { emitted: saveTime(this.emitted), splits };
+  endOfInput(): void {
+    this.emitted = Number.POSITIVE_INFINITY;
   }
 
-  restore(state: unknown): void {
+  assignSplits(splits: readonly string[]): void {
     const now = this.clock.now();
-    this.startedAt = now;
-    const saved = state as SavedEventTime;
+    for (const split of splits) {
+      // Silent from now on: it holds the watermark at -Infinity until it sends or turns idle.
+      if (!this.splits.has(split)) {
+        this.splits.set(split, { maxTimestamp: Number.NEGATIVE_INFINITY, lastActive: now });
+      }
+    }
+  }
+
+  revokeSplits(splits: readonly string[]): void {
+    for (const split of splits) this.splits.delete(split);
+  }
+
+  saveMeta(): EventTimeMeta {
+    const now = this.clock.now();
+    const splits: EventTimeMeta['splits'] = [];
+    for (const [split, progress] of this.splits) {
+      splits.push([split, saveTime(progress.maxTimestamp), now - progress.lastActive]);
+    }
+    return { emitted: saveTime(this.emitted), splits, runningFor: now - this.startedAt };
+  }
+
+  loadMeta(meta: unknown): void {
+    const now = this.clock.now();
+    const saved = meta as EventTimeMeta;
+    // Silence goes on from where the snapshot left it, whatever the new clock says: a split
+    // idle before a restart is idle after it, and the results equal an uninterrupted run's.
+    this.startedAt = now - (saved.runningFor ?? 0);
     this.emitted = loadTime(saved.emitted);
     this.splits.clear();
-    // A restored split counts as active from the restore on; idleness starts over.
-    for (const [split, max] of saved.splits)
-      this.splits.set(split, { maxTimestamp: loadTime(max), lastActive: now });
+    for (const [split, max, silentFor = 0] of saved.splits) {
+      this.splits.set(split, { maxTimestamp: loadTime(max), lastActive: now - silentFor });
+    }
   }
 
   private assign(batch: Batch<unknown>, ctx: OperatorContext): Batch<unknown> {
@@ -116,21 +150,34 @@ export class EventTimeOperator implements WatermarkGenerator {
   }
 }
 
-/** Event time as milliseconds since the epoch, from a number, a Date or an ISO-8601 string. */
+/**
+ * Event time as milliseconds since the epoch, from a number, a Date or an ISO-8601 string
+ * (strictly: see iso-8601.ts; a string means the same instant on every machine).
+ */
 export const toEventTime = (raw: unknown, operator: string): number => {
+  let problem: Iso8601Problem = 'not-iso';
   if (typeof raw === 'number') {
     if (Number.isFinite(raw)) return raw;
   } else if (raw instanceof Date) {
     const ms = raw.getTime();
     if (Number.isFinite(ms)) return ms;
   } else if (typeof raw === 'string') {
-    const ms = Date.parse(raw);
-    if (Number.isFinite(ms)) return ms;
+    const parsed = parseIso8601(raw);
+    if (typeof parsed === 'number') return parsed;
+    problem = parsed;
   }
-  const shown =
-    typeof raw === 'string' ? JSON.stringify(raw.length > 40 ? `${raw.slice(0, 37)}...` : raw) : String(raw);
+  const long = typeof raw === 'string' && raw.length > 40;
+  const shown = typeof raw === 'string' ? JSON.stringify(long ? `${raw.slice(0, 37)}...` : raw) : String(raw);
+  if (problem === 'no-offset') {
+    const fixed = long ? '' : ` (${JSON.stringify(`${raw}Z`)})`;
+    throw new TributaryError(
+      'TRB_BAD_RECORD',
+      `${operator}: event time is ${shown}, a date-time without a UTC offset: its instant would depend on the time zone of the machine; add "Z" for UTC or an offset such as "+01:00"${fixed}`,
+    );
+  }
+  const why = problem === 'not-iso' ? '' : `: ${problem}`;
   throw new TributaryError(
     'TRB_BAD_RECORD',
-    `${operator}: event time is ${shown}; expected milliseconds since the epoch, a Date or an ISO-8601 string`,
+    `${operator}: event time is ${shown}${why}; expected milliseconds since the epoch, a Date or an ISO-8601 string: ${ISO_8601_EXAMPLES}`,
   );
 };

@@ -1,4 +1,4 @@
-import { TributaryError } from '../errors.js';
+import { TributaryError } from '../../errors.js';
 import { type Duration, toMillis } from '../time/duration.js';
 
 /** Windows as data: what a plan holds, a checkpoint names and the YAML form writes. */

@@ -27,7 +27,10 @@ interface Slot {
 
 type Accumulators = Map<Key, Slot>;
 
-interface FixedWindowsMeta {
+/** A slot in checkpoints (the entry `[key, start, slot]`): `[order, accumulator]`. */
+export type SavedSlot = [order: number, acc: unknown];
+
+export interface FixedWindowsMeta {
   firedUpTo: number | string;
   nextOrder: number;
 }
@@ -166,7 +169,7 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
     this.nextOrder = saved.nextOrder;
   }
 
-  // Keyed state: one entry per (key, window start), valued `[order, accumulator]`. A purged
+  // Keyed state: one entry per (key, window start), valued `SavedSlot`. A purged
   // window needs no deletions: a restore skips entries of windows closed for good by the
   // restored `firedUpTo`.
 
@@ -214,7 +217,7 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
     const slots: Slot[] = [];
     for (const [key, start, value] of entries) {
       if (start + this.size - 1 + this.lateness <= this.firedUpTo) continue; // closed for good
-      const [order, saved] = value as [number, unknown];
+      const [order, saved] = value as SavedSlot;
       slots.push({ key, start, order, acc: load(saved), round: 0 });
     }
     slots.sort((a, b) => a.order - b.order);

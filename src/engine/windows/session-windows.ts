@@ -1,7 +1,13 @@
 import type { Aggregator } from '../aggregators/aggregator.js';
 import { type Batch, BatchBuilder, type Key } from '../batch.js';
 import type { Operator, OperatorContext } from '../operators/operator.js';
-import { loadTime, saveTime } from '../state/keyed-state.js';
+import {
+  ChangedKeys,
+  type KeyedStateAccess,
+  loadTime,
+  type StateEntry,
+  saveTime,
+} from '../state/keyed-state.js';
 import { TimerQueue } from '../state/timer-queue.js';
 import type { SessionWindows } from './assigners.js';
 import { type TimeDomain, windowResult } from './window-result.js';
@@ -15,16 +21,37 @@ interface Session {
   closed: boolean;
   /** Time of the session's earliest pending timer (NaN: none); timers at other times are stale. */
   timerAt: number;
+  /** That timer's sequence number: its place among timers due at the same time. */
+  timerSeq: number;
+  /**
+   * Rows emitted for this session (and the sessions merged into it) that stand until it is
+   * emitted again: then those whose bounds changed are retracted. Kept only with allowed
+   * lateness, since without it nothing changes a session once it fired.
+   */
+  emitted: Row[] | undefined;
 }
 
-interface SavedSessions {
+/** A result as emitted: `{ key, start, end, ...aggregations }`. */
+type Row = ReturnType<typeof windowResult> & { start: number; end: number };
+
+/**
+ * One session in its key's checkpoint entry, whose value is the key's sessions in start
+ * order. The pending timer keeps its sequence number, so that after a restore sessions due
+ * at the same watermark fire in the order they would have; `emitted` is there with allowed
+ * lateness only.
+ */
+export type SavedSession = [
+  start: number,
+  end: number,
+  acc: unknown,
+  timer: [time: number, seq: number] | null,
+  emitted?: Row[],
+];
+
+export interface SessionWindowsMeta {
   firedUpTo: number | string;
-  sessions: [Key, [start: number, end: number, acc: unknown][]][];
-  /**
-   * `[key, start, time]` of every pending timer in firing order: a restore pushes the same
-   * timers in the same order, so that sessions due together fire in the same order.
-   */
-  timers: [Key, number, number][];
+  /** The sequence number the next timer gets. */
+  seq: number;
 }
 
 /**
@@ -39,15 +66,25 @@ interface SavedSessions {
  * after another — thus costs no heap operation.
  *
  * A record within allowed lateness updates (or merges into) a fired session, and the new
- * result is emitted at the end of the batch. When such a record bridges two sessions that
- * have both fired, their earlier results stay as emitted and the merged session is emitted
- * as well; consumers that upsert by window replace them by the merged row.
+ * result is emitted at the end of the batch (or when the watermark reaches its new end).
+ * A row emitted earlier whose bounds no longer exist — the session grew, or merged into
+ * another — is retracted right before the row that replaces it, in the same batch, so that
+ * a consumer that upserts by (key, start, end) and deletes on retraction holds exactly the
+ * sessions there are.
  */
 export class SessionWindowOperator implements Operator {
   private readonly gap: number;
   private readonly sessions = new Map<Key, Session[]>();
   private readonly timers = new TimerQueue<Session>();
   private firedUpTo = Number.NEGATIVE_INFINITY;
+  /** Keys whose sessions or timers changed since the last checkpoint. */
+  private readonly changed = new ChangedKeys({
+    keys: () => this.sessions.keys(),
+    save: (key) => this.save(key),
+    load: (entries) => this.load(entries),
+    drop: (include) => this.drop(include),
+  });
+  readonly keyed: KeyedStateAccess = this.changed;
 
   constructor(
     assigner: SessionWindows,
@@ -63,7 +100,9 @@ export class SessionWindowOperator implements Operator {
     const processing = this.domain === 'processing';
     const now = processing ? ctx.clock.now() : 0;
     const watermark = processing ? this.firedUpTo : ctx.watermark;
-    const { aggregator, gap, lateness } = this;
+    const { aggregator, gap, lateness, changed } = this;
+    // Checkpoints do not begin within a batch: one look decides whether records mark keys.
+    const tracking = changed.tracking;
     let late: BatchBuilder<unknown> | undefined;
     let updated: Set<Session> | undefined;
 
@@ -107,6 +146,8 @@ export class SessionWindowOperator implements Operator {
             acc: aggregator.add(aggregator.init(), x, timestamp),
             closed: false,
             timerAt: Number.NaN,
+            timerSeq: 0,
+            emitted: undefined,
           };
           if (list) list.splice(insertionIndex(list, timestamp), 0, session);
           else this.sessions.set(key, [session]);
@@ -131,6 +172,7 @@ export class SessionWindowOperator implements Operator {
         continue;
       }
       this.schedule(session, watermark);
+      if (tracking) changed.mark(key);
       if (session.end - 1 <= watermark) (updated ??= new Set()).add(session);
     }
     if (updated) this.emitUpdates(updated, watermark, ctx);
@@ -145,42 +187,67 @@ export class SessionWindowOperator implements Operator {
     if (this.domain === 'processing') this.advance(now - 1, ctx);
   }
 
-  snapshot(): SavedSessions {
-    const save = this.aggregator.save ?? ((acc: unknown) => acc);
-    const sessions: SavedSessions['sessions'] = [];
-    for (const [key, list] of this.sessions) {
-      sessions.push([key, list.map((s) => [s.start, s.end, save(s.acc)])]);
-    }
-    const timers: SavedSessions['timers'] = [];
-    for (const { time, payload: session } of this.timers.entries()) {
-      if (!session.closed && time === session.timerAt) timers.push([session.key, session.start, time]);
-    }
-    return { firedUpTo: saveTime(this.firedUpTo), sessions, timers };
+  saveMeta(): SessionWindowsMeta {
+    return { firedUpTo: saveTime(this.firedUpTo), seq: this.timers.sequence };
   }
 
-  restore(state: unknown): void {
-    const saved = state as SavedSessions;
-    const load = this.aggregator.load ?? ((data: unknown) => data);
-    this.sessions.clear();
-    this.timers.clear();
+  loadMeta(meta: unknown): void {
+    const saved = meta as SessionWindowsMeta;
     this.firedUpTo = loadTime(saved.firedUpTo);
-    for (const [key, list] of saved.sessions) {
-      const sessions = list.map(([start, end, acc]) => ({
-        key,
-        start,
-        end,
-        acc: load(acc),
-        closed: false,
-        timerAt: Number.NaN,
-      }));
+    this.timers.sequence = saved.seq;
+  }
+
+  // Keyed state: one entry per key (sub 0) holding its open sessions, their timers included.
+
+  private load(entries: readonly StateEntry[]): void {
+    const load = this.aggregator.load ?? ((data: unknown) => data);
+    for (const [key, , value] of entries) {
+      // An entry for a key held already replaces its sessions; their timers go stale.
+      for (const session of this.sessions.get(key) ?? []) session.closed = true;
+      const sessions = (value as SavedSession[]).map(([start, end, acc, timer, emitted]) => {
+        const session: Session = {
+          key,
+          start,
+          end,
+          acc: load(acc),
+          closed: false,
+          timerAt: Number.NaN,
+          timerSeq: 0,
+          emitted,
+        };
+        // Pushed with its saved sequence number, the timer takes its old place among those
+        // due at the same time, whatever order the entries come in.
+        if (timer) {
+          session.timerAt = timer[0];
+          session.timerSeq = this.timers.push(timer[0], session, timer[1]);
+        }
+        return session;
+      });
       this.sessions.set(key, sessions);
     }
-    for (const [key, start, time] of saved.timers) {
-      const session = this.sessions.get(key)?.find((s) => s.start === start);
-      if (!session) continue;
-      session.timerAt = time;
-      this.timers.push(time, session);
+  }
+
+  private drop(include: (key: Key) => boolean): void {
+    for (const [key, list] of this.sessions) {
+      if (!include(key)) continue;
+      for (const session of list) session.closed = true;
+      this.sessions.delete(key);
     }
+    // Stale timers of sessions closed earlier go too: the heap is rebuilt anyway.
+    this.timers.removeWhere((session) => session.closed);
+  }
+
+  /** A key's entry: its sessions, or undefined once it has none. */
+  private save(key: Key): SavedSession[] | undefined {
+    const list = this.sessions.get(key);
+    if (!list) return undefined;
+    const save = this.aggregator.save ?? ((acc: unknown) => acc);
+    return list.map((s): SavedSession => {
+      const timer: SavedSession[3] = Number.isNaN(s.timerAt) ? null : [s.timerAt, s.timerSeq];
+      return s.emitted
+        ? [s.start, s.end, save(s.acc), timer, s.emitted]
+        : [s.start, s.end, save(s.acc), timer];
+    });
   }
 
   /**
@@ -199,11 +266,16 @@ export class SessionWindowOperator implements Operator {
     const target = list[from];
     const aggregator = this.aggregator;
     let merged = start < target.start ? aggregator.merge(acc, target.acc) : target.acc;
-    for (let n = from + 1; n <= to; n++) {
-      merged = aggregator.merge(merged, list[n].acc);
-      list[n].closed = true;
-    }
+    for (let n = from + 1; n <= to; n++) merged = aggregator.merge(merged, list[n].acc);
     if (start >= target.start) merged = aggregator.merge(merged, acc);
+    // Sessions close only once every merge succeeded: one that throws leaves none closed in the list.
+    for (let n = from + 1; n <= to; n++) {
+      const absorbed = list[n];
+      absorbed.closed = true;
+      // Its rows are the merged session's to retract when that is emitted.
+      if (absorbed.emitted)
+        target.emitted = target.emitted ? target.emitted.concat(absorbed.emitted) : absorbed.emitted;
+    }
     target.acc = merged;
     target.start = Math.min(target.start, start);
     target.end = Math.max(list[to].end, end);
@@ -220,7 +292,7 @@ export class SessionWindowOperator implements Operator {
     const due = fireAt > watermark ? fireAt : fireAt + this.lateness;
     if (!(session.timerAt <= due)) {
       session.timerAt = due;
-      this.timers.push(due, session);
+      session.timerSeq = this.timers.push(due, session);
     }
   }
 
@@ -233,12 +305,14 @@ export class SessionWindowOperator implements Operator {
       const session = due.payload;
       if (session.closed || due.time !== session.timerAt) continue;
       session.timerAt = Number.NaN;
+      // It fires, is purged or waits for its next time: its entry changes in every case.
+      this.changed.mark(session.key);
       const lastTimestamp = session.end - 1;
       // Due now for the first time: it fires. (At or below the previous watermark it fired
       // then, or was emitted as an update when a late record reached it.)
       if (lastTimestamp <= watermark && lastTimestamp > previous) {
         results ??= new BatchBuilder(true, false);
-        results.add(this.result(session), lastTimestamp, session.key);
+        this.emit(session, results);
       }
       if (lastTimestamp + this.lateness <= watermark) this.purge(session);
       else this.schedule(session, watermark);
@@ -254,8 +328,18 @@ export class SessionWindowOperator implements Operator {
     if (list.length === 0) this.sessions.delete(session.key);
   }
 
-  private result(session: Session) {
-    return windowResult(session.key, session.start, session.end, this.aggregator.result(session.acc));
+  /** Adds the session's result to `out`, after retractions of the rows it replaces. */
+  private emit(session: Session, out: BatchBuilder<unknown>): void {
+    const { key, start, end } = session;
+    const row = windowResult(key, start, end, this.aggregator.result(session.acc)) as Row;
+    if (session.emitted) {
+      for (const old of session.emitted) {
+        // A row with the same bounds is replaced by an upsert; one with others would linger.
+        if (old.start !== start || old.end !== end) out.retract(old, old.end - 1, key);
+      }
+    }
+    out.add(row, end - 1, key);
+    session.emitted = this.lateness > 0 ? [row] : undefined;
   }
 
   private emitUpdates(updated: Set<Session>, watermark: number, ctx: OperatorContext): void {
@@ -263,9 +347,7 @@ export class SessionWindowOperator implements Operator {
     for (const session of updated) {
       // A later record of the batch may have extended the session past the watermark: it
       // fires when the watermark gets there, not now.
-      if (!session.closed && session.end - 1 <= watermark) {
-        results.add(this.result(session), session.end - 1, session.key);
-      }
+      if (!session.closed && session.end - 1 <= watermark) this.emit(session, results);
     }
     if (results.length > 0) ctx.emit(results.build());
   }

@@ -28,16 +28,14 @@ export const assignTasks = (
   if (members.length === 0) return assignment;
   const sorted = [...members].sort();
   const load = new Map(sorted.map((member) => [member, 0]));
-  const holding = (member: string) =>
-    tasks.filter((task) => current.get(taskKey(task)) === member).length;
+  const holding = (member: string) => tasks.filter((task) => current.get(taskKey(task)) === member).length;
   // Some members take one task more than the others: those that hold more already, so
   // that fewer tasks move.
   const quotas = new Map<string, number>();
   const base = Math.floor(tasks.length / sorted.length);
   const extra = tasks.length % sorted.length;
-  [...sorted]
-    .sort((a, b) => holding(b) - holding(a))
-    .forEach((member, i) => quotas.set(member, base + (i < extra ? 1 : 0)));
+  const byHolding = [...sorted].sort((a, b) => holding(b) - holding(a));
+  for (let i = 0; i < byHolding.length; i++) quotas.set(byHolding[i], base + (i < extra ? 1 : 0));
   const pipelinesOf = new Map(sorted.map((member) => [member, new Map<string, number>()]));
   const give = (task: TaskRef, member: string) => {
     assignment.set(taskKey(task), member);
@@ -48,7 +46,8 @@ export const assignTasks = (
   const unassigned: TaskRef[] = [];
   for (const task of tasks) {
     const member = current.get(taskKey(task));
-    if (member !== undefined && load.has(member) && load.get(member)! < quotas.get(member)!) give(task, member);
+    if (member !== undefined && load.has(member) && load.get(member)! < quotas.get(member)!)
+      give(task, member);
     else unassigned.push(task);
   }
   // The rest go to the least loaded member, preferring one with fewer tasks of the same

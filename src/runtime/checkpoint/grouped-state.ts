@@ -33,6 +33,8 @@ interface GroupStats {
 export class GroupedState {
   private readonly stats = new Map<number, GroupStats>();
   private readonly owned: ReadonlySet<number>;
+  /** The state came from elsewhere than group rows (an older checkpoint format): write it all next. */
+  private rewriteAll = false;
 
   constructor(
     private readonly job: Job,
@@ -78,6 +80,11 @@ export class GroupedState {
     this.job.loadEntries(loaded);
   }
 
+  /** The job's state was restored from another format: the next checkpoint writes every group full. */
+  writeAllNext(): void {
+    this.rewriteAll = true;
+  }
+
   /** The rows of the next checkpoint: deltas of the changed groups, or every group full. */
   take(): TakenState {
     const changes = this.job.takeChanges();
@@ -96,7 +103,8 @@ export class GroupedState {
     const bytes = rows.reduce((sum, row) => sum + row.data.length, 0);
     // Compacting costs a pass over the whole state: do it for every group at once, when the
     // deltas since the last full rows outweigh them.
-    if (deltaBytes + bytes <= fullBytes || fullBytes === 0) return { rows, changes, full: false, bytes };
+    if (!this.rewriteAll && (deltaBytes + bytes <= fullBytes || fullBytes === 0))
+      return { rows, changes, full: false, bytes };
     const all = new Map<number, GroupData>();
     for (const [node, entries] of this.job.entries()) {
       for (const entry of entries) this.dataFor(all, entry[0], node).s!.push(entry);
@@ -109,6 +117,7 @@ export class GroupedState {
 
   /** The checkpoint holding `taken` is written. */
   committed(taken: TakenState): void {
+    if (taken.full) this.rewriteAll = false;
     for (const row of taken.rows) {
       const stats = this.stats.get(row.group) ?? { seq: 0, fullBytes: 0, deltaBytes: 0 };
       stats.seq = row.seq;

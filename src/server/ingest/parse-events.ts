@@ -1,4 +1,4 @@
-import type { IngestEvent } from '../platform-api.js';
+import type { IngestEvent } from '../../contract/index.js';
 
 /** Events nested deeper than this are refused: later stages recurse over them. */
 export const MAX_EVENT_DEPTH = 64;

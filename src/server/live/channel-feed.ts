@@ -1,3 +1,4 @@
+import type { LiveUpdate } from '../../contract/index.js';
 import { coalesce } from './coalesce.js';
 
 /** Something that takes the serialized frames of a channel: one WebSocket session. */
@@ -96,7 +97,7 @@ export class ChannelFeed {
     this.lastEmit = this.now();
     let frame: string;
     try {
-      frame = JSON.stringify({ channel: this.channel, data });
+      frame = JSON.stringify({ channel: this.channel, data } satisfies LiveUpdate);
     } catch (error) {
       this.options.onError?.(error, this.channel);
       return;

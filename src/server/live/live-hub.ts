@@ -1,6 +1,6 @@
+import type { PlatformApi } from '../../contract/index.js';
 import { listNames } from '../http-errors.js';
 import type { ResolvedLiveOptions } from '../options.js';
-import type { PlatformApi } from '../platform-api.js';
 import { ChannelFeed, type FrameSink } from './channel-feed.js';
 
 /** Counters the hub and its sessions report to; the metrics plugin backs them with prom-client. */

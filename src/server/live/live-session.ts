@@ -1,4 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
+import type { ErrorBody, LiveMessage } from '../../contract/index.js';
 import type { FrameSink } from './channel-feed.js';
 import type { LiveHub } from './live-hub.js';
 
@@ -8,7 +9,7 @@ export const CLOSE_SLOW_CLIENT = 1008;
 const TERMINATE_AFTER_MS = 1000;
 
 const problemFrame = (message: string): string =>
-  JSON.stringify({ error: { code: 'TRB_WS_BAD_MESSAGE', message } });
+  JSON.stringify({ error: { code: 'TRB_WS_BAD_MESSAGE', message } } satisfies ErrorBody);
 
 /**
  * One WebSocket client: its subscriptions and its bounded send path. Everything a client
@@ -129,7 +130,7 @@ export class LiveSession implements FrameSink {
       for (const channel of unsubscribe) {
         if (this.channels.delete(channel)) this.hub.leave(channel, this);
       }
-      this.send(JSON.stringify({ unsubscribed: unsubscribe }), 'control');
+      this.send(JSON.stringify({ unsubscribed: unsubscribe } satisfies LiveMessage), 'control');
     }
     if (subscribe.length > 0) {
       for (const channel of subscribe) {
@@ -137,7 +138,7 @@ export class LiveSession implements FrameSink {
         this.channels.add(channel);
         this.hub.join(channel, this);
       }
-      this.send(JSON.stringify({ subscribed: subscribe }), 'control');
+      this.send(JSON.stringify({ subscribed: subscribe } satisfies LiveMessage), 'control');
     }
     return undefined;
   }

@@ -1,24 +1,32 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import type { AlertState } from '../../alerts/model.js';
-import type { RuleDocument, SilenceDocument } from '../../alerts/schema.js';
+import {
+  ALERT_STATES,
+  type AlertingApi,
+  AlertListSchema,
+  AlertParamsSchema,
+  type AlertState,
+  AlertsQuerySchema,
+  errorResponses,
+  HistoryQuerySchema,
+  NotificationListSchema,
+  type PlatformApi,
+  RuleAnswerSchema,
+  RuleBodySchema,
+  RuleListSchema,
+  RuleParamsSchema,
+  RuleRemovedSchema,
+  SilenceAlertBodySchema,
+  SilenceAnswerSchema,
+  SilenceBodySchema,
+  SilenceListSchema,
+  SilenceParamsSchema,
+  TransitionListSchema,
+} from '../../contract/index.js';
 import { badRequest, notFound } from '../http-errors.js';
-import type { AlertingApi, PlatformApi } from '../platform-api.js';
-import { errors } from '../schemas.js';
 
 export interface AlertsOptions {
   readonly platform: PlatformApi;
 }
-
-const STATES = ['pending', 'firing', 'resolved'] as const;
-const Name = Type.Object({ name: Type.String({ minLength: 1 }) });
-const Id = Type.Object({ id: Type.String({ minLength: 1 }) });
-const Fingerprint = Type.Object({ fingerprint: Type.String({ minLength: 1 }) });
-/** Bodies are the alert engine's views, documented in docs/alerting.md. */
-const Ok = Type.Unknown();
-/** A rule or silence as in the configuration; the alert engine checks it and names what is wrong. */
-const Document = Type.Object({}, { additionalProperties: true });
-const Limit = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) });
 
 /**
  * `/api/v1/alerts`: alerts by state, their history and notifications, rules and silences.
@@ -26,6 +34,10 @@ const Limit = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maxi
  * section in the configuration every route answers 404 saying so.
  */
 export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app, { platform }) => {
+  // Alert values can be NaN (see LooseNumber in the contract): JSON.stringify writes them as
+  // null where the compiled serializer would throw. These answers are small and rare.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
   const alerting = (): AlertingApi => {
     const engine = platform.alerting?.();
     if (!engine)
@@ -45,14 +57,15 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'Alerts, newest first; ?state=firing|pending|resolved (comma-separated for several)',
         tags,
-        querystring: Type.Object({ state: Type.Optional(Type.String()) }),
-        response: { 200: Ok, 201: Ok, ...errors(400, 401, 403, 404) },
+        querystring: AlertsQuerySchema,
+        response: { 200: AlertListSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const states = request.query.state?.split(',').map((s) => s.trim());
-      const bad = states?.find((s) => !(STATES as readonly string[]).includes(s));
-      if (bad) throw badRequest(`state: ${JSON.stringify(bad)} is not a state; use ${STATES.join(', ')}`);
+      const bad = states?.find((s) => !(ALERT_STATES as readonly string[]).includes(s));
+      if (bad)
+        throw badRequest(`state: ${JSON.stringify(bad)} is not a state; use ${ALERT_STATES.join(', ')}`);
       return { alerts: alerting().alerts({ state: states as AlertState[] | undefined }) };
     },
   );
@@ -64,8 +77,8 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'State transitions of alerts, newest first',
         tags,
-        querystring: Limit,
-        response: { 200: Ok, 201: Ok, ...errors(400, 401, 403, 404) },
+        querystring: HistoryQuerySchema,
+        response: { 200: TransitionListSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => ({ transitions: await alerting().history({ limit: request.query.limit }) }),
@@ -78,8 +91,8 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'Notifications sent or failed, newest first',
         tags,
-        querystring: Limit,
-        response: { 200: Ok, 201: Ok, ...errors(400, 401, 403, 404) },
+        querystring: HistoryQuerySchema,
+        response: { 200: NotificationListSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => ({ notifications: await alerting().notifications({ limit: request.query.limit }) }),
@@ -89,7 +102,11 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
     '/rules',
     {
       ...read,
-      schema: { summary: 'Alert rules', tags, response: { 200: Ok, 201: Ok, ...errors(401, 403, 404) } },
+      schema: {
+        summary: 'Alert rules',
+        tags,
+        response: { 200: RuleListSchema, ...errorResponses(401, 403, 404) },
+      },
     },
     async () => ({
       rules: alerting().rules(),
@@ -103,13 +120,13 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'Creates or replaces a rule (the body is a rule as in the configuration)',
         tags,
-        params: Name,
-        body: Document,
-        response: { 200: Ok, 201: Ok, ...errors(400, 401, 403, 404) },
+        params: RuleParamsSchema,
+        body: RuleBodySchema,
+        response: { 200: RuleAnswerSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
-      alerting().upsertRule({ ...request.body, name: request.params.name } as RuleDocument);
+      alerting().upsertRule({ ...request.body, name: request.params.name });
       return { rule: alerting().rule(request.params.name) };
     },
   );
@@ -121,8 +138,8 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'Removes a rule; its alerts resolve',
         tags,
-        params: Name,
-        response: { 200: Ok, 201: Ok, ...errors(401, 403, 404) },
+        params: RuleParamsSchema,
+        response: { 200: RuleRemovedSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (request) => {
@@ -138,7 +155,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'Silences with their status',
         tags,
-        response: { 200: Ok, 201: Ok, ...errors(401, 403, 404) },
+        response: { 200: SilenceListSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async () => ({
@@ -153,13 +170,13 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'Adds a silence (matchers, and ends_at or duration)',
         tags,
-        body: Document,
-        response: { 200: Ok, 201: Ok, ...errors(400, 401, 403, 404) },
+        body: SilenceBodySchema,
+        response: { 201: SilenceAnswerSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       reply.code(201);
-      return { silence: alerting().addSilence(request.body as SilenceDocument) };
+      return { silence: alerting().addSilence(request.body) };
     },
   );
 
@@ -170,8 +187,8 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'Expires a silence now',
         tags,
-        params: Id,
-        response: { 200: Ok, 201: Ok, ...errors(401, 403, 404) },
+        params: SilenceParamsSchema,
+        response: { 200: SilenceAnswerSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (request) => ({ silence: alerting().expireSilence(request.params.id) }),
@@ -184,12 +201,9 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       schema: {
         summary: 'Silences one alert (a silence matching all its labels) for a duration',
         tags,
-        params: Fingerprint,
-        body: Type.Object({
-          duration: Type.Union([Type.String(), Type.Number()]),
-          comment: Type.Optional(Type.String()),
-        }),
-        response: { 200: Ok, 201: Ok, ...errors(400, 401, 403, 404) },
+        params: AlertParamsSchema,
+        body: SilenceAlertBodySchema,
+        response: { 201: SilenceAnswerSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

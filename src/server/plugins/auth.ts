@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { TributaryError } from '../../engine/errors.js';
+import { TributaryError } from '../../errors.js';
 import { type ApiKey, KeyRing, type Scope } from '../api-keys.js';
 
 /** What a route needs: a scope, or nothing (`open`). Routes that say nothing need `read`. */

@@ -1,14 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { TributaryError } from '../../engine/errors.js';
-import type { PlatformApi } from '../platform-api.js';
-import { errors } from '../schemas.js';
+import { errorResponses, HealthSchema, type PlatformApi } from '../../contract/index.js';
+import { TributaryError } from '../../errors.js';
 
 export interface HealthOptions {
   readonly platform: PlatformApi;
 }
-
-const Status = Type.Object({ status: Type.String() });
 
 /** Liveness and readiness, always open: probes carry no keys. */
 export const healthPlugin: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { platform }) => {
@@ -20,7 +16,7 @@ export const healthPlugin: FastifyPluginAsyncTypebox<HealthOptions> = async (app
         summary: 'Liveness: 200 while the process serves',
         tags: ['operations'],
         security: [],
-        response: { 200: Status },
+        response: { 200: HealthSchema },
       },
     },
     async () => ({ status: 'ok' }),
@@ -33,7 +29,7 @@ export const healthPlugin: FastifyPluginAsyncTypebox<HealthOptions> = async (app
         summary: 'Readiness: 200 once sources, pipelines and the store are up, else 503',
         tags: ['operations'],
         security: [],
-        response: { 200: Status, ...errors(503) },
+        response: { 200: HealthSchema, ...errorResponses(503) },
       },
     },
     async () => {

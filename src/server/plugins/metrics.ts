@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
+import { MetricsTextResponse } from '../../contract/index.js';
 import type { ServerMetrics } from '../server-metrics.js';
 
 export interface MetricsOptions {
@@ -16,16 +17,13 @@ export const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, { r
       schema: {
         summary: 'Prometheus metrics in the text exposition format',
         tags: ['operations'],
-        response: {
-          200: {
-            description: 'Prometheus text exposition format 0.0.4',
-            content: { 'text/plain': { schema: { type: 'string' } } },
-          },
-        },
+        response: { 200: MetricsTextResponse },
       },
     },
     async (_request, reply) => {
-      const text = await registry.metrics();
+      // prom-client writes a NaN sample (the event-loop lag of an interval without samples)
+      // as "Nan"; the exposition format spells it "NaN".
+      const text = (await registry.metrics()).replace(/ Nan$/gm, ' NaN');
       return reply.type(registry.contentType).send(text);
     },
   );

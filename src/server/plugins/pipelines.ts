@@ -1,22 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import {
+  errorResponses,
+  PipelineListSchema,
+  PipelineParamsSchema,
+  type PipelineStatus,
+  PipelineStatusSchema,
+  type PlatformApi,
+  RecordsQuerySchema,
+  RecordsResultSchema,
+} from '../../contract/index.js';
 import { listNames, notFound } from '../http-errors.js';
-import type { PipelineStatus, PlatformApi } from '../platform-api.js';
-import { errors, List, PipelineStatusSchema, StoredRecordSchema } from '../schemas.js';
 
 export interface PipelinesOptions {
   readonly platform: PlatformApi;
 }
-
-const Name = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 256, description: 'Pipeline name' }),
-});
-const Limit = Type.Object({
-  limit: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Most records to return (newest)' }),
-  ),
-});
-const Records = Type.Object({ pipeline: Type.String(), records: List(StoredRecordSchema) });
 
 /** Pipeline status, and the dead letters and late events each one keeps for inspection. */
 export const pipelinesPlugin: FastifyPluginAsyncTypebox<PipelinesOptions> = async (app, { platform }) => {
@@ -34,7 +31,7 @@ export const pipelinesPlugin: FastifyPluginAsyncTypebox<PipelinesOptions> = asyn
       schema: {
         summary: 'Every pipeline with its status, throughput, lag, watermark and last checkpoint',
         tags: ['platform'],
-        response: { 200: Type.Object({ pipelines: List(PipelineStatusSchema) }), ...errors(401, 403) },
+        response: { 200: PipelineListSchema, ...errorResponses(401, 403) },
       },
     },
     async () => ({ pipelines: platform.pipelines() }),
@@ -47,8 +44,8 @@ export const pipelinesPlugin: FastifyPluginAsyncTypebox<PipelinesOptions> = asyn
       schema: {
         summary: 'One pipeline: status, throughput, lag, watermark, last checkpoint, operators',
         tags: ['platform'],
-        params: Name,
-        response: { 200: PipelineStatusSchema, ...errors(400, 401, 403, 404) },
+        params: PipelineParamsSchema,
+        response: { 200: PipelineStatusSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => find(request.params.name),
@@ -75,9 +72,9 @@ export const pipelinesPlugin: FastifyPluginAsyncTypebox<PipelinesOptions> = asyn
         schema: {
           summary,
           tags: ['platform'],
-          params: Name,
-          querystring: Limit,
-          response: { 200: Records, ...errors(400, 401, 403, 404) },
+          params: PipelineParamsSchema,
+          querystring: RecordsQuerySchema,
+          response: { 200: RecordsResultSchema, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {

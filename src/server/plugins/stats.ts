@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { PlatformApi } from '../platform-api.js';
-import { errors, StatsSchema } from '../schemas.js';
+import { errorResponses, type PlatformApi, PlatformStatsSchema } from '../../contract/index.js';
 
 export interface StatsOptions {
   readonly platform: PlatformApi;
@@ -15,7 +14,7 @@ export const statsPlugin: FastifyPluginAsyncTypebox<StatsOptions> = async (app, 
       schema: {
         summary: 'Events in/out per second, active sources, latency p50/p99, dead letters, uptime',
         tags: ['platform'],
-        response: { 200: StatsSchema, ...errors(401, 403) },
+        response: { 200: PlatformStatsSchema, ...errorResponses(401, 403) },
       },
     },
     async () => platform.stats(),

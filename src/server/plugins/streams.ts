@@ -1,10 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import {
+  errorResponses,
+  IngestBodySchema,
+  IngestQuerySchema,
+  IngestResultSchema,
+  type PlatformApi,
+  StreamListSchema,
+  StreamParamsSchema,
+} from '../../contract/index.js';
 import { badRequest, listNames, notFound } from '../http-errors.js';
 import { type BodyFormat, EventParseError, MAX_EVENT_DEPTH, parseEvents } from '../ingest/parse-events.js';
-import type { PlatformApi } from '../platform-api.js';
-import { errors, IngestResultSchema, List } from '../schemas.js';
 import type { ServerMetrics } from '../server-metrics.js';
 
 export interface StreamsOptions {
@@ -17,16 +23,6 @@ interface RawBody {
   readonly format: BodyFormat;
   readonly text: string;
 }
-
-const Stream = Type.Object({ stream: Type.String({ description: 'A stream (configured source) name' }) });
-const IngestQuery = Type.Object({
-  keyField: Type.Optional(
-    Type.String({
-      description: 'Top-level field whose value (string, number, boolean) becomes the partition key',
-    }),
-  ),
-});
-const AnEvent = Type.Object({}, { additionalProperties: true, description: 'Any JSON object' });
 
 // The body schema is for the docs; the route checks the body itself (faster, and its
 // errors name the NDJSON line or array index), so validation passes every part through.
@@ -56,7 +52,7 @@ export const streamsPlugin: FastifyPluginAsyncTypebox<StreamsOptions> = async (
       schema: {
         summary: 'Streams that accept events',
         tags: ['ingest'],
-        response: { 200: Type.Object({ streams: List(Type.String()) }), ...errors(401, 403) },
+        response: { 200: StreamListSchema, ...errorResponses(401, 403) },
       },
     },
     async () => ({ streams: platform.streams() }),
@@ -84,15 +80,10 @@ export const streamsPlugin: FastifyPluginAsyncTypebox<StreamsOptions> = async (
           `or array index. Blank NDJSON lines are skipped. Events nested deeper than ${MAX_EVENT_DEPTH} levels ` +
           'or holding numbers beyond the double range (1e400) are refused. Answers once the events are in the log.',
         tags: ['ingest'],
-        params: Stream,
-        querystring: IngestQuery,
-        body: {
-          content: {
-            'application/json': { schema: Type.Union([AnEvent, Type.Array(AnEvent, { minItems: 1 })]) },
-            'application/x-ndjson': { schema: Type.String({ description: 'One JSON object per line' }) },
-          },
-        },
-        response: { 202: IngestResultSchema, ...errors(400, 401, 403, 404, 413, 415, 503) },
+        params: StreamParamsSchema,
+        querystring: IngestQuerySchema,
+        body: IngestBodySchema,
+        response: { 202: IngestResultSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 503) },
       },
     },
     async (request, reply) => {

@@ -1,11 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from 'typebox';
+import { errorResponses, LiveQuerySchema, type PlatformApi } from '../../contract/index.js';
 import { badRequest } from '../http-errors.js';
 import { LiveHub } from '../live/live-hub.js';
 import { LiveSession } from '../live/live-session.js';
 import type { ResolvedLiveOptions } from '../options.js';
-import type { PlatformApi } from '../platform-api.js';
-import { errors } from '../schemas.js';
 import type { ServerMetrics } from '../server-metrics.js';
 
 export interface WsOptions {
@@ -50,12 +48,10 @@ export const wsPlugin: FastifyPluginAsync<WsOptions> = async (app, { platform, m
       summary: 'Live updates over WebSocket (upgrade)',
       description: DESCRIPTION,
       tags: ['live'],
-      querystring: Type.Object({
-        apiKey: Type.Optional(Type.String({ description: 'API key, for clients that cannot set headers' })),
-      }),
+      querystring: LiveQuerySchema,
       response: {
         101: { description: 'Switching Protocols: the WebSocket is open' },
-        ...errors(400, 401, 403),
+        ...errorResponses(400, 401, 403),
       },
     },
     // A plain GET (no Upgrade header) lands here.

@@ -14,8 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEAD_LETTER_TOPIC, type DeadLetterRecord } from '../../../src/connectors/dead-letter.js';
 import { createFileIngestor, type FileOptions, positionFile } from '../../../src/connectors/file/index.js';
-import type { Appender, Ingestor, RejectedInput } from '../../../src/connectors/ingestor.js';
+import type { Appender, Ingestor } from '../../../src/connectors/ingestor.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../../../src/connectors/log/index.js';
 
 let dir: string;
@@ -59,7 +60,7 @@ const waitFor = async (
 };
 
 const values = async <T = unknown>(topic = 'app'): Promise<T[]> => {
-  const { records } = await log.read(topic, 0);
+  const { records } = await log.read(topic, 0, 0);
   return records.map((record) => JSON.parse(record.value.toString('utf8')) as T);
 };
 
@@ -68,7 +69,7 @@ const lines = (from: number, to: number): string =>
 
 const ns = async (): Promise<number[]> => (await values<{ n: number }>()).map((v) => v.n);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
-const events = (count: number) => () => log.endOffset('app') >= count;
+const events = (count: number) => () => log.endOffset('app', 0) >= count;
 
 describe('the file ingestor', () => {
   it('appends each new JSON line, byte for byte', async () => {
@@ -78,7 +79,7 @@ describe('the file ingestor', () => {
     await waitFor('two lines', events(2));
     await appendFile(file, lines(2, 5));
     await waitFor('five lines', events(5));
-    const { records } = await log.read('app', 0, { maxRecords: 2 });
+    const { records } = await log.read('app', 0, 0, { maxRecords: 2 });
     expect(records.map((r) => r.value.toString())).toEqual(['{"n":0}', '{"n": 1, "tag":"x"}']);
     expect(await ns()).toEqual(range(0, 5));
     expect(app.stats()).toMatchObject({ events: 5, rejected: 0, active: true });
@@ -89,7 +90,7 @@ describe('the file ingestor', () => {
     const app = tail();
     await app.start();
     await sleep(150);
-    expect(log.endOffset('app')).toBe(0);
+    expect(log.endOffset('app', 0)).toBe(0);
     await appendFile(file, `3}\n${lines(4, 5)}`);
     await waitFor('two lines', events(2));
     expect(await ns()).toEqual([3, 4]);
@@ -102,7 +103,7 @@ describe('the file ingestor', () => {
     await appendFile(file, '{"n":0}\n{"n":');
     await waitFor('one line', events(1));
     await sleep(300);
-    expect(log.endOffset('app')).toBe(1);
+    expect(log.endOffset('app', 0)).toBe(1);
     await appendFile(file, '1}\n');
     await waitFor('two lines', events(2));
     expect(await ns()).toEqual([0, 1]);
@@ -175,20 +176,26 @@ describe('the file ingestor', () => {
       { ts: '2025-01-01T12:00:01Z', level: 'WARN', message: 'login failed', user: 'alice' },
       { ts: '2025-01-01T12:00:02Z', level: 'ERROR', message: 'disk full' },
     ]);
-    const [rejected] = await values<RejectedInput>('app.rejected');
+    const [letter] = await values<DeadLetterRecord>(DEAD_LETTER_TOPIC);
     const offset = Buffer.byteLength(
       '2025-01-01T12:00:00Z INFO started\n2025-01-01T12:00:01Z WARN login failed user=alice\n',
     );
-    expect(rejected).toEqual({
+    expect(letter).toEqual({
+      at: expect.any(Number),
+      stage: 'ingest',
       source: 'app',
-      error: expect.stringContaining('does not match the pattern'),
+      error: {
+        name: 'TributaryError',
+        code: 'TRB_BAD_RECORD',
+        message: expect.stringContaining('does not match the pattern'),
+      },
       input: '   garbled line',
       encoding: 'utf8',
       origin: { file, line: 3, offset },
     });
   });
 
-  it('rejects lines that are not JSON, or not UTF-8, or too long, and goes on with the right line numbers', async () => {
+  it('dead-letters lines that are not JSON, or not UTF-8, or too long, and goes on with the right line numbers', async () => {
     const long = `{"pad":"${'x'.repeat(200)}"}`;
     await writeFile(
       file,
@@ -202,16 +209,16 @@ describe('the file ingestor', () => {
     await app.start();
     await waitFor('all lines', () => app.stats().events + app.stats().rejected === 5);
     expect(await ns()).toEqual([0, 4]);
-    const rejected = await values<RejectedInput>('app.rejected');
-    expect(rejected.map((r) => [r.origin?.line, r.encoding])).toEqual([
+    const letters = await values<DeadLetterRecord>(DEAD_LETTER_TOPIC);
+    expect(letters.map((r) => [r.origin?.line, r.encoding])).toEqual([
       [2, 'utf8'],
       [3, 'utf8'],
       [4, 'base64'],
     ]);
-    expect(rejected[0].error).toMatch(/not JSON/);
-    expect(rejected[1].error).toMatch(/longer than maxLineBytes \(64\)/);
-    expect(rejected[1].input).toBe(long.slice(0, 64));
-    expect(Buffer.from(rejected[2].input, 'base64')).toEqual(Buffer.from([0xff, 0xfe]));
+    expect(letters[0].error.message).toMatch(/not JSON/);
+    expect(letters[1].error.message).toMatch(/longer than maxLineBytes \(64\)/);
+    expect(letters[1].input).toBe(long.slice(0, 64));
+    expect(Buffer.from(letters[2].input!, 'base64')).toEqual(Buffer.from([0xff, 0xfe]));
   });
 
   it('waits for a file that does not exist yet, then reads it from its start', async () => {

@@ -26,7 +26,7 @@ afterEach(async () => {
 const readValues = async (topic: string): Promise<unknown[]> => {
   const values: unknown[] = [];
   for (let offset = 0; ; ) {
-    const { records, nextOffset } = await log.read(topic, offset);
+    const { records, nextOffset } = await log.read(topic, 0, offset);
     if (records.length === 0) return values;
     for (const record of records) values.push(JSON.parse(record.value.toString('utf8')));
     offset = nextOffset;
@@ -86,7 +86,7 @@ describe('the generator ingestor', () => {
     // The first batch comes one interval after start; timers on a busy machine run late, not early.
     expect(events).toBeGreaterThan(expected * 0.8);
     expect(events).toBeLessThanOrEqual(expected * 1.05);
-    expect(await log.endOffset('clicks')).toBe(events);
+    expect(await log.endOffset('clicks', 0)).toBe(events);
     // ~40 ticks of 50 ms, each a batch of ~50 events.
     expect(batches.length).toBeLessThan(events / 10);
     expect(batches.length).toBeGreaterThan(10);
@@ -134,7 +134,7 @@ describe('the generator ingestor', () => {
     // Out of order, as real arrivals are: some event times go backwards.
     const times = values.map((v) => (v as { ts: number }).ts);
     expect(times.some((t, i) => i > 0 && t < times[i - 1])).toBe(true);
-    const { records } = await log.read('clicks', 0, { maxRecords: 10 });
+    const { records } = await log.read('clicks', 0, 0, { maxRecords: 10 });
     for (const record of records) expect(record.key).toBe(JSON.parse(record.value.toString()).user);
   });
 
@@ -241,7 +241,7 @@ describe('the generator ingestor', () => {
     expect(clicks.stats().events).toBe(first);
     await runFor(clicks, 200);
     expect(clicks.stats().events).toBeGreaterThan(first);
-    expect(await log.endOffset('clicks')).toBe(clicks.stats().events);
+    expect(await log.endOffset('clicks', 0)).toBe(clicks.stats().events);
   });
 
   it.each([

@@ -2,7 +2,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { AppendRecord, EmbeddedLog, LogRecord } from '../../../src/connectors/log/index.js';
+import {
+  type AppendRecord,
+  type AppendResult,
+  type EmbeddedLog,
+  type EmbeddedLogOptions,
+  type LogRecord,
+  openEmbeddedLog,
+} from '../../../src/connectors/log/index.js';
 
 const dirs: string[] = [];
 const logs: EmbeddedLog[] = [];
@@ -25,6 +32,22 @@ export const track = <T extends EmbeddedLog>(log: T): T => {
   return log;
 };
 
+/** Opens a log in `dir` (with `fsync: 'never'` unless told otherwise), closed after the test. */
+export const openLog = async (dir: string, options: Partial<EmbeddedLogOptions> = {}): Promise<EmbeddedLog> =>
+  track(await openEmbeddedLog({ dir, fsync: 'never', ...options }));
+
+/** What `append` answers for a batch that all went to one partition. */
+export const appended = (baseOffset: number, lastOffset: number, partition = 0): AppendResult => ({
+  partitions: [{ partition, baseOffset, lastOffset }],
+});
+
+/** The base offset of a batch that all went to one partition. */
+export const baseOf = (result: AppendResult): number => {
+  if (result.partitions.length !== 1)
+    throw new Error(`the batch went to ${result.partitions.length} partitions`);
+  return result.partitions[0].baseOffset;
+};
+
 /** A record whose value says which record it is, so a mix-up shows in the failure. */
 export const record = (id: string, extra: Partial<AppendRecord> = {}): AppendRecord => ({
   value: Buffer.from(`value-${id}`),
@@ -34,16 +57,17 @@ export const record = (id: string, extra: Partial<AppendRecord> = {}): AppendRec
 export const batch = (prefix: string, size: number): AppendRecord[] =>
   Array.from({ length: size }, (_, i) => record(`${prefix}-${i}`));
 
-/** Every record of a topic, read in small pages to cross segment and chunk boundaries. */
+/** Every record of a partition (0 unless given), read in small pages to cross segment and chunk boundaries. */
 export const readAll = async (
   log: EmbeddedLog,
   topic: string,
   from = 0,
   pageSize = 7,
+  partition = 0,
 ): Promise<LogRecord[]> => {
   const all: LogRecord[] = [];
   for (let offset = from; ; ) {
-    const { records, nextOffset } = await log.read(topic, offset, { maxRecords: pageSize });
+    const { records, nextOffset } = await log.read(topic, partition, offset, { maxRecords: pageSize });
     if (records.length === 0) return all;
     all.push(...records);
     offset = nextOffset;

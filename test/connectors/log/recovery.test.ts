@@ -7,7 +7,7 @@ import { appendFile, cp, readFile, rm, truncate, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type EmbeddedLogOptions, openEmbeddedLog } from '../../../src/connectors/log/index.js';
-import { batch, readAll, segmentFiles, tempDir, track, values } from './helpers.js';
+import { appended, baseOf, batch, readAll, segmentFiles, tempDir, track, values } from './helpers.js';
 
 const open = async (dir: string, options: Partial<EmbeddedLogOptions> = {}) =>
   track(await openEmbeddedLog({ dir, fsync: 'always', ...options }));
@@ -32,7 +32,7 @@ const twentyRecords = async () => {
   for (let b = 0; b < 5; b++) await log.append('t', batch(`b${b}`, 4));
   const records = await readAll(log, 't');
   await log.close();
-  const path = join(dir, 't', '00000000000000000000.log');
+  const path = join(dir, 't', '0', '00000000000000000000.log');
   const file = await readFile(path);
   return { dir, path, records, file, lastStart: frameStarts(file).at(-1)! };
 };
@@ -46,6 +46,7 @@ describe('recovery on open', () => {
     expect(log.recovery).toEqual([
       {
         topic: 't',
+        partition: 0,
         segment: path,
         reason: 'torn',
         position: lastStart,
@@ -54,9 +55,9 @@ describe('recovery on open', () => {
         deletedSegments: [],
       },
     ]);
-    expect(log.endOffset('t')).toBe(19);
+    expect(log.endOffset('t', 0)).toBe(19);
     expect(await readAll(log, 't')).toEqual(records.slice(0, 19));
-    expect(await log.append('t', batch('after', 2))).toEqual({ baseOffset: 19, lastOffset: 20 });
+    expect(await log.append('t', batch('after', 2))).toEqual(appended(19, 20));
     await log.close();
 
     const again = await open(dir);
@@ -76,7 +77,7 @@ describe('recovery on open', () => {
       { reason: 'checksum', position: lastStart, bytesDropped: file.length - lastStart, lastGoodOffset: 18 },
     ]);
     expect(await readAll(log, 't')).toEqual(records.slice(0, 19));
-    expect((await log.append('t', batch('next', 1))).baseOffset).toBe(19);
+    expect(baseOf(await log.append('t', batch('next', 1)))).toBe(19);
   });
 
   // A process killed mid-write leaves no index file for the active segment and whatever
@@ -95,14 +96,14 @@ describe('recovery on open', () => {
     // The state on disk if the process died now, with one more batch half written.
     const crashed = await tempDir();
     await cp(dir, crashed, { recursive: true });
-    const active = join(crashed, 't', '00000000000000000000.log');
+    const active = join(crashed, 't', '0', '00000000000000000000.log');
     const intactBytes = (await readFile(active)).length;
     await appendFile(active, damage(Buffer.alloc(200, 7).fill(Buffer.from([192, 0, 0, 0]), 0, 4)));
 
     const recovered = await open(crashed, { indexIntervalBytes: 64 });
     expect(recovered.recovery).toMatchObject([{ reason, position: intactBytes, lastGoodOffset: 29 }]);
     expect(await readAll(recovered, 't')).toEqual(acknowledged);
-    expect((await recovered.append('t', batch('c', 1))).baseOffset).toBe(30);
+    expect(baseOf(await recovered.append('t', batch('c', 1)))).toBe(30);
     expect((await readFile(active)).length).toBeGreaterThan(intactBytes);
   });
 
@@ -112,7 +113,7 @@ describe('recovery on open', () => {
     for (let b = 0; b < 12; b++) await log.append('t', batch(`b${b}`, 3));
     const records = await readAll(log, 't');
     await log.close();
-    const topicDir = join(dir, 't');
+    const topicDir = join(dir, 't', '0');
     const files = await segmentFiles(topicDir);
     expect(files.length).toBeGreaterThan(3);
     // The second segment loses its index file and has a byte changed in its second record.
@@ -134,7 +135,7 @@ describe('recovery on open', () => {
     ]);
     expect(await segmentFiles(topicDir)).toEqual(files.slice(0, 2));
     expect(await readAll(reopened, 't')).toEqual(records.slice(0, base + 1));
-    expect((await reopened.append('t', batch('x', 1))).baseOffset).toBe(base + 1);
+    expect(baseOf(await reopened.append('t', batch('x', 1)))).toBe(base + 1);
   });
 
   it('ends the log where the offsets of the next segment do not follow (a missing segment)', async () => {
@@ -143,7 +144,7 @@ describe('recovery on open', () => {
     for (let b = 0; b < 12; b++) await log.append('t', batch(`b${b}`, 3));
     const records = await readAll(log, 't');
     await log.close();
-    const topicDir = join(dir, 't');
+    const topicDir = join(dir, 't', '0');
     const files = await segmentFiles(topicDir);
     await rm(join(topicDir, files[2]));
 
@@ -161,7 +162,7 @@ describe('recovery on open', () => {
     for (let b = 0; b < 12; b++) await log.append('t', batch(`b${b}`, 3));
     const records = await readAll(log, 't');
     await log.close();
-    const topicDir = join(dir, 't');
+    const topicDir = join(dir, 't', '0');
     const [first, second] = await segmentFiles(topicDir);
     await rm(join(topicDir, first.replace('.log', '.index')));
     await flipByte(join(topicDir, second.replace('.log', '.index')), 20);
@@ -171,7 +172,7 @@ describe('recovery on open', () => {
     expect(reopened.recovery).toEqual([]);
     expect(await readAll(reopened, 't', 0, 1)).toEqual(records);
     for (let from = 0; from < records.length; from += 5) {
-      expect((await reopened.read('t', from, { maxRecords: 1 })).records).toEqual([records[from]]);
+      expect((await reopened.read('t', 0, from, { maxRecords: 1 })).records).toEqual([records[from]]);
     }
     expect(await readFile(join(topicDir, first.replace('.log', '.index')))).not.toHaveLength(0);
     await expect(readFile(join(topicDir, '00000000000000099999.index'))).rejects.toThrow();
@@ -182,17 +183,49 @@ describe('recovery on open', () => {
     const log = await open(dir, { segmentBytes: 300 });
     for (let b = 0; b < 6; b++) await log.append('t', batch(`b${b}`, 3));
     await log.close();
-    const path = join(dir, 't', '00000000000000000000.log');
+    const path = join(dir, 't', '0', '00000000000000000000.log');
     await flipByte(path, 30); // in the value of the first record
 
     const reopened = await open(dir, { segmentBytes: 300 });
     expect(reopened.recovery).toEqual([]); // closed segments are trusted through their index file
-    await expect(reopened.read('t', 0)).rejects.toMatchObject({
+    await expect(reopened.read('t', 0, 0)).rejects.toMatchObject({
       code: 'TRB_LOG_CORRUPT',
       domain: 'external',
       message: expect.stringContaining(`${path} at byte 0: the record for offset 0 failed its CRC32 check`),
     });
-    expect((await reopened.read('t', 3)).records[0].offset).toBe(3);
+    expect((await reopened.read('t', 0, 3)).records[0].offset).toBe(3);
+  });
+
+  it('recovers each partition on its own, and names the partition it cut', async () => {
+    const dir = await tempDir();
+    const log = await open(dir, { partitions: 3 });
+    for (let b = 0; b < 4; b++) {
+      for (const partition of [0, 1, 2]) {
+        await log.append(
+          't',
+          batch(`p${partition}-${b}`, 3).map((r) => ({ ...r, partition })),
+        );
+      }
+    }
+    const before = [0, 1, 2].map((p) => readAll(log, 't', 0, 7, p));
+    const [p0, p1, p2] = await Promise.all(before);
+    await log.close();
+    const damaged = join(dir, 't', '1', '00000000000000000000.log');
+    await appendFile(damaged, Buffer.from([90, 0, 0, 0, 1]));
+
+    const reopened = await open(dir);
+    expect(reopened.recovery).toEqual([
+      expect.objectContaining({
+        topic: 't',
+        partition: 1,
+        segment: damaged,
+        reason: 'torn',
+        lastGoodOffset: 11,
+      }),
+    ]);
+    expect(await readAll(reopened, 't', 0, 7, 0)).toEqual(p0);
+    expect(await readAll(reopened, 't', 0, 7, 1)).toEqual(p1);
+    expect(await readAll(reopened, 't', 0, 7, 2)).toEqual(p2);
   });
 
   it('takes over the lock of a process that died', async () => {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Appender, Ingestor, RejectedInput } from '../../../src/connectors/ingestor.js';
+import { DEAD_LETTER_TOPIC, type DeadLetterRecord } from '../../../src/connectors/dead-letter.js';
+import type { Appender, Ingestor } from '../../../src/connectors/ingestor.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../../../src/connectors/log/index.js';
 import type { AppendRecord } from '../../../src/connectors/log/record-format.js';
 import { createMqttIngestor, type MqttOptions } from '../../../src/connectors/mqtt/index.js';
@@ -93,7 +94,7 @@ const waitFor = async (
 };
 
 const values = async <T = unknown>(topic: string): Promise<T[]> => {
-  const { records } = await log.read(topic, 0);
+  const { records } = await log.read(topic, 0, 0);
   return records.map((record) => JSON.parse(record.value.toString('utf8')) as T);
 };
 
@@ -172,12 +173,12 @@ describe('the MQTT ingestor', () => {
         }),
       ),
     );
-    await waitFor('all are appended', () => log.endOffset('sensors') === count);
+    await waitFor('all are appended', () => log.endOffset('sensors', 0) === count);
 
     const events = await values<{ n: number; mqtt_topic: string }>('sensors');
     expect(events.map((e) => e.n).sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
     for (const event of events) expect(event.mqtt_topic).toBe(`${prefix}/sensor-${event.n % 5}`);
-    const { records } = await log.read('sensors', 0, { maxRecords: 1 });
+    const { records } = await log.read('sensors', 0, 0, { maxRecords: 1 });
     expect(records[0].key).toMatch(new RegExp(`^${prefix}/sensor-\\d$`));
     // Per topic, in publish order.
     const perTopic = events.filter((e) => e.mqtt_topic.endsWith('sensor-3')).map((e) => e.n);
@@ -192,12 +193,12 @@ describe('the MQTT ingestor', () => {
     await raw.start();
     const payloads = ['{"a":1,  "b":[1,2]}', '42', '"text"', 'null'];
     for (const payload of payloads) await publisher.publishAsync(`${prefix}/raw`, payload, { qos: 0 });
-    await waitFor('all are appended', () => log.endOffset('raw') === payloads.length);
-    const { records } = await log.read('raw', 0);
+    await waitFor('all are appended', () => log.endOffset('raw', 0) === payloads.length);
+    const { records } = await log.read('raw', 0, 0);
     expect(records.map((r) => r.value.toString('utf8'))).toEqual(payloads);
   });
 
-  it('sends payloads that are not JSON to the reject topic, with the reason and the MQTT topic', async () => {
+  it('dead-letters payloads that are not JSON, with the reason and the MQTT topic', async () => {
     const sensors = ingestor({ name: 'sensors' });
     await sensors.start();
     await publisher.publishAsync(`${prefix}/good`, '{"ok":true}', { qos: 1 });
@@ -207,20 +208,22 @@ describe('the MQTT ingestor', () => {
     await waitFor('all are in', () => sensors.stats().events + sensors.stats().rejected === 4);
 
     expect(await values('sensors')).toEqual([{ ok: true }]);
-    const rejected = await values<RejectedInput>('sensors.rejected');
-    expect(rejected).toHaveLength(3);
-    const [text, empty, binary] = rejected;
+    const letters = await values<DeadLetterRecord>(DEAD_LETTER_TOPIC);
+    expect(letters).toHaveLength(3);
+    const [text, empty, binary] = letters;
     expect(text).toMatchObject({
+      stage: 'ingest',
       source: 'sensors',
+      error: { code: 'TRB_BAD_RECORD' },
       input: 'temp=71.2',
       encoding: 'utf8',
       origin: { mqttTopic: `${prefix}/bad` },
     });
-    expect(text.error).toMatch(/not JSON/);
+    expect(text.error.message).toMatch(/not JSON/);
     expect(empty).toMatchObject({ input: '', origin: { mqttTopic: `${prefix}/empty` } });
-    expect(empty.error).toMatch(/empty/);
+    expect(empty.error.message).toMatch(/empty/);
     expect(binary).toMatchObject({ encoding: 'base64', origin: { mqttTopic: `${prefix}/binary` } });
-    expect(Buffer.from(binary.input, 'base64')).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x7b]));
+    expect(Buffer.from(binary.input!, 'base64')).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x7b]));
     expect(sensors.stats()).toMatchObject({ events: 1, rejected: 3 });
   });
 
@@ -278,7 +281,7 @@ describe('the MQTT ingestor', () => {
 
     const second = ingestor({ name: 'sensors', clientId });
     await second.start();
-    await waitFor('both are appended', () => log.endOffset('sensors') >= 2);
+    await waitFor('both are appended', () => log.endOffset('sensors', 0) >= 2);
     await sleep(200);
     expect(await values('sensors')).toEqual([{ n: 1 }, { n: 2 }]);
   });
@@ -289,14 +292,14 @@ describe('the MQTT ingestor', () => {
     await first.start();
     for (let n = 0; n < 50; n++)
       await publisher.publishAsync(`${prefix}/a`, JSON.stringify({ n }), { qos: 1 });
-    await waitFor('the first 50 are appended', () => log.endOffset('sensors') === 50);
+    await waitFor('the first 50 are appended', () => log.endOffset('sensors', 0) === 50);
     await first.stop();
 
     for (let n = 50; n < 80; n++)
       await publisher.publishAsync(`${prefix}/a`, JSON.stringify({ n }), { qos: 1 });
     const second = ingestor({ name: 'sensors', clientId });
     await second.start();
-    await waitFor('all 80 are appended', () => log.endOffset('sensors') >= 80);
+    await waitFor('all 80 are appended', () => log.endOffset('sensors', 0) >= 80);
     await sleep(300);
     const ns = (await values<{ n: number }>('sensors')).map((e) => e.n);
     expect(ns).toEqual(Array.from({ length: 80 }, (_, n) => n));
@@ -308,7 +311,7 @@ describe('the MQTT ingestor', () => {
       const sensors = ingestor({ name: 'sensors', url: proxy.url, minBackoffMs: 100, maxBackoffMs: 400 });
       await sensors.start();
       await publisher.publishAsync(`${prefix}/a`, '{"n":1}', { qos: 1 });
-      await waitFor('the first is appended', () => log.endOffset('sensors') === 1);
+      await waitFor('the first is appended', () => log.endOffset('sensors', 0) === 1);
 
       proxy.cut();
       await waitFor('it notices', () => !sensors.stats().active);
@@ -317,7 +320,7 @@ describe('the MQTT ingestor', () => {
       await waitFor('it is back', () => sensors.stats().active);
       expect(sensors.stats().lastError).toBeUndefined();
       await publisher.publishAsync(`${prefix}/a`, '{"n":2}', { qos: 1 });
-      await waitFor('the second is appended', () => log.endOffset('sensors') === 2);
+      await waitFor('the second is appended', () => log.endOffset('sensors', 0) === 2);
       expect(await values('sensors')).toEqual([{ n: 1 }, { n: 2 }]);
     } finally {
       await Promise.all(ingestors.splice(0).map((i) => i.stop()));
@@ -348,7 +351,7 @@ describe('MQTT options', () => {
       'mqtt://broker:1884',
     );
     const resolved = resolveMqttOptions({ name: 's', filter: 'a/#' }, {});
-    expect(resolved).toMatchObject({ topic: 's', rejectTopic: 's.rejected', qos: 1, cleanSession: false });
+    expect(resolved).toMatchObject({ topic: 's', qos: 1, cleanSession: false });
     expect(resolveMqttOptions({ name: 's', filter: 'a/#', qos: 0 }, {}).cleanSession).toBe(true);
   });
 

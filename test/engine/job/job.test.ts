@@ -6,10 +6,12 @@ import {
   monotonous,
   type Plan,
   pipeline,
+  session,
   TributaryError,
   tumbling,
 } from '../../../src/engine/index.js';
 import { PipelineTest } from '../../../src/testing/index.js';
+import { watermarkOf } from '../helpers.js';
 
 interface Order {
   user: string;
@@ -223,5 +225,193 @@ describe('a restored job', () => {
       return t.values('counts');
     };
     expect(run(true)).toEqual(run(false));
+  });
+});
+
+describe('assigned splits', () => {
+  interface Reading {
+    ts: number;
+  }
+  /**
+   * Readings in tumbling 10 s windows, their time read from the record: the source and the
+   * event-time assignment after it both track the partitions. `idleness` as given.
+   */
+  const readings = (idleness?: string) => {
+    const watermark = idleness ? monotonous().withIdleness(idleness) : monotonous();
+    const p = pipeline('splits');
+    p.source<Reading>('readings', { time: (r) => r.ts, watermark })
+      .filter(() => true)
+      .keyBy(() => 'all')
+      .window(tumbling('10s'))
+      .aggregate({ n: count() })
+      .sink('counts');
+    return new PipelineTest(p);
+  };
+  const read = (t: PipelineTest, split: string, ts: number) => t.push('readings', [{ ts }], { split });
+
+  // processing time  0s                  5s          10s
+  // split a          x(5s)               x(15s)      .
+  // split b          (assigned, silent)  .           idle: stops holding
+  // watermark        -inf                -inf        14.999s: fires [0s,10s)
+  it('a partition assigned but silent holds the watermark back until it is idle', () => {
+    const t = readings('10s');
+    t.job.assign('readings', ['a', 'b']);
+    read(t, 'a', 5_000);
+    t.advance('5s');
+    read(t, 'a', 15_000);
+    expect(t.values('counts')).toEqual([]);
+    expect(watermarkOf(t, 'window#1')).toBe(Number.NEGATIVE_INFINITY);
+
+    t.advance('5s');
+    expect(t.values('counts')).toEqual([{ key: 'all', start: 0, end: 10_000, n: 1 }]);
+  });
+
+  it('without assign, a partition that never sent anything does not exist', () => {
+    const t = readings();
+    read(t, 'a', 5_000);
+    read(t, 'a', 15_000);
+    expect(t.values('counts')).toEqual([{ key: 'all', start: 0, end: 10_000, n: 1 }]);
+  });
+
+  // no idleness: b would hold the watermark for ever
+  // split a      x(15s)   (1 h passes)   revoke b   x(5s)                x(16s)
+  // watermark    -inf     -inf                      14.999s: fires        15.999s
+  //                                                 [0s,10s) with 5s
+  it('revoking a partition stops it holding the watermark back, from the next batch on', () => {
+    const t = readings();
+    t.job.assign('readings', ['a', 'b']);
+    read(t, 'a', 15_000);
+    t.advance('1h');
+    expect(t.values('counts')).toEqual([]);
+
+    t.job.revoke('readings', ['b']);
+    // Watermarks move at batch boundaries: 5 s is judged by the held watermark, on time.
+    read(t, 'a', 5_000);
+    expect(t.values('counts')).toEqual([{ key: 'all', start: 0, end: 10_000, n: 1 }]);
+    read(t, 'a', 16_000);
+    expect(watermarkOf(t, 'window#1')).toBe(15_999);
+  });
+
+  it('are kept in checkpoints', () => {
+    const t = readings();
+    t.job.assign('readings', ['a', 'b']);
+    t.restore(t.snapshot());
+    read(t, 'a', 15_000);
+    expect(watermarkOf(t, 'window#1')).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('of a source the job does not have: the error names the sources it has', () => {
+    const t = readings();
+    expect(() => t.job.assign('reading', ['a'])).toThrow('pipeline "splits" has no source "reading"');
+    expect(() => t.job.revoke('reading', ['a'])).toThrow('pipeline "splits" has no source "reading"');
+  });
+});
+
+describe('end of input', () => {
+  interface Visit {
+    user: string;
+    ts: number;
+  }
+  /**
+   * One stream of visits into tumbling windows, sessions, a process function with an
+   * event-time timer, a processing-time window, and tumbling windows after a second
+   * event-time assignment: everything end of input can fire, or chooses not to.
+   */
+  const visits = () => {
+    const p = pipeline('visits');
+    const keyed = p.source<Visit>('visits', { time: (v) => v.ts }).keyBy((v) => v.user);
+    keyed.window(tumbling('10s'), { name: 'tumbling' }).aggregate({ n: count() }).sink('tumbling');
+    keyed.window(session('5s'), { name: 'sessions' }).aggregate({ n: count() }).sink('sessions');
+    keyed
+      .window(tumbling('10s'), { time: 'processing', name: 'by-clock' })
+      .aggregate({ n: count() })
+      .sink('by-clock');
+    keyed
+      .process<string>(
+        {
+          onEvent: (v, ctx) => ctx.timers.atEventTime(v.ts + 60_000),
+          onTimer: (time, ctx) => ctx.emit(`${ctx.key} quiet since ${time - 60_000}`),
+        },
+        { name: 'quiet' },
+      )
+      .sink('quiet');
+    keyed
+      .withEventTime((v) => v.ts + 1_000, undefined, { name: 'shifted' })
+      .keyBy((v) => v.user)
+      .window(tumbling('10s'), { name: 'shifted-windows' })
+      .aggregate({ n: count() })
+      .sink('shifted');
+    return new PipelineTest(p);
+  };
+
+  // event time   0s      3s                            end of input: W = +Infinity
+  // user a       x(1s)   x(3s)                         fires [0s,10s) n=2, session [1s,8s) n=2,
+  //                                                    the timer at 63s; shifted [0s,10s) n=2
+  it('moves every watermark to +Infinity: every event-time window, session and timer fires', () => {
+    const t = visits();
+    t.push('visits', [
+      { user: 'a', ts: 1_000 },
+      { user: 'a', ts: 3_000 },
+    ]);
+    expect(t.values('tumbling')).toEqual([]);
+
+    t.job.endOfInput(t.output);
+    expect(t.values('tumbling')).toEqual([{ key: 'a', start: 0, end: 10_000, n: 2 }]);
+    expect(t.values('sessions')).toEqual([{ key: 'a', start: 1_000, end: 8_000, n: 2 }]);
+    expect(t.values('quiet')).toEqual(['a quiet since 1000', 'a quiet since 3000']);
+    expect(t.values('shifted')).toEqual([{ key: 'a', start: 0, end: 10_000, n: 2 }]);
+    expect(watermarkOf(t, 'shifted-windows')).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  // Processing time is not input: the windows of the clock fire as the clock passes them.
+  it('leaves processing-time windows to the clock, which still moves', () => {
+    const t = visits();
+    t.push('visits', [{ user: 'a', ts: 1_000 }]);
+    t.job.endOfInput(t.output);
+    expect(t.values('by-clock')).toEqual([]);
+
+    t.advance('10s');
+    expect(t.values('by-clock')).toEqual([{ key: 'a', start: 0, end: 10_000, n: 1 }]);
+  });
+
+  it('is final: pushing afterwards is an error that says so; a second end changes nothing', () => {
+    const t = visits();
+    t.push('visits', [{ user: 'a', ts: 1_000 }]);
+    t.job.endOfInput(t.output);
+    t.job.endOfInput(t.output);
+    expect(t.values('tumbling')).toHaveLength(1);
+
+    const error = errorOf(() => t.push('visits', [{ user: 'a', ts: 2_000 }]));
+    expect(error.code).toBe('TRB_INPUT_ENDED');
+    expect(error.message).toBe(
+      'pipeline "visits": a batch was pushed to source "visits" after endOfInput(), which fired every event-time window for good; push all input before ending it, or compile a new job',
+    );
+  });
+
+  it('is kept in checkpoints', () => {
+    const t = visits();
+    t.job.endOfInput(t.output);
+    t.restore(t.snapshot());
+    expect(() => t.push('visits', [{ user: 'a', ts: 2_000 }])).toThrow('after endOfInput()');
+  });
+
+  // A timer that sets the next one whenever it fires would never let +Infinity finish.
+  it('fires timers that timers register only up to the latest one pending at the end', () => {
+    const t = new PipelineTest(
+      pipeline('heartbeat')
+        .source<number>('beats')
+        .keyBy(() => 'all')
+        .process<number>({
+          onEvent: (_beat, ctx) => ctx.timers.atEventTime(ctx.timestamp + 10),
+          onTimer: (time, ctx) => {
+            ctx.emit(time);
+            ctx.timers.atEventTime(time + 10);
+          },
+        })
+        .sink('beats'),
+    );
+    t.push('beats', [1, 2], { timestamps: [0, 25] });
+    t.job.endOfInput(t.output);
+    expect(t.values('beats')).toEqual([10, 20, 30, 35]);
   });
 });

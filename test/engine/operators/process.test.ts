@@ -264,4 +264,34 @@ describe('process: checkpoints', () => {
     d.push('logins', [failed('ip', 3_000)]);
     expect(d.values('alerts')).toEqual([{ ip: 'ip', failures: 3 }]);
   });
+
+  // Timers were once re-registered key by key on restore, so timers of different keys due at
+  // the same time fired in another order than in an uninterrupted run.
+  it('fires timers of different keys due at the same time in their original order after a restore', () => {
+    const plan = pipeline('timers')
+      .source<{ key: string; at: number }>('in')
+      .keyBy((r) => r.key)
+      .process<string>({
+        onEvent: (r, ctx) => ctx.timers.atEventTime(r.at),
+        onTimer: (time, ctx) => ctx.emit(`${ctx.key}@${time}`),
+      })
+      .sink('fired')
+      .build();
+    const run = (restart: boolean) => {
+      const t = new PipelineTest(plan);
+      // Key a registers 20 first, then b and a both register 10: b's timer came first.
+      for (const r of [
+        { key: 'a', at: 20 },
+        { key: 'b', at: 10 },
+        { key: 'a', at: 10 },
+      ]) {
+        t.push('in', [r], { timestamps: [0] });
+      }
+      if (restart) t.restore(t.snapshot());
+      t.push('in', [{ key: 'z', at: 1_000 }], { timestamps: [100] });
+      return t.values('fired');
+    };
+    expect(run(false)).toEqual(['b@10', 'a@10', 'a@20']);
+    expect(run(true)).toEqual(run(false));
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compile, pipeline } from '../../../src/engine/index.js';
+import { compile, count, pipeline, type Stream, session } from '../../../src/engine/index.js';
 import { MemorySink, PipelineTest } from '../../../src/testing/index.js';
 
 interface LogLine {
@@ -175,6 +175,30 @@ describe('keyBy', () => {
     t.push('i', [0, 1, 2]);
     expect(t.records('out').map((r) => r.key)).toEqual(['a', 42, false]);
   });
+
+  // Kafka's partitioner puts "user-1" in partition 0 of 4 and "user-42" in 0 too; "a" in 0,
+  // "abc" in 3 (vectors of test/engine/state/murmur2.test.ts).
+  it('partitioned: dead-letters a key that belongs to another partition than the job reads', () => {
+    const plan = pipeline('k')
+      .source<string>('users')
+      .keyBy((u) => u, { partitioned: true })
+      .sink('out')
+      .build();
+    const job = compile(plan, { partition: { partition: 0, partitions: 4 } });
+    const out = new MemorySink();
+    job.push('users', { values: ['user-1', 'abc', 'user-42'], timestamps: [1, 2, 3] }, out);
+    expect(out.values('out')).toEqual(['user-1', 'user-42']);
+    expect(out.deadLetters.map((d) => [d.value, d.error.message])).toEqual([
+      [
+        'abc',
+        'keyBy#1: key "abc" belongs to partition 3 of 4, but the record came from partition 0: the topic is not partitioned by this key. Give records this key when they are appended (Kafka\'s partitioner places them), or drop "partitioned" from this key_by so that one task reads every partition',
+      ],
+    ]);
+    // A job that reads every partition checks nothing.
+    const all = new MemorySink();
+    compile(plan).push('users', { values: ['abc'], timestamps: [1] }, all);
+    expect(all.values('out')).toEqual(['abc']);
+  });
 });
 
 describe('union', () => {
@@ -233,5 +257,99 @@ describe('branch', () => {
     expect(t.values<LogLine>('tagged').map((l) => l.service)).toEqual(['api']);
     expect(t.values<LogLine>('rest').map((l) => l.service)).toEqual(['web']);
     expect(t.deadLetters.map((d) => [d.operator, d.value])).toEqual([['by-tags', line('info', 'db', 2)]]);
+  });
+});
+
+describe('retractions', () => {
+  interface Visit {
+    key: string;
+    start: number;
+    end: number;
+    views: number;
+  }
+  /**
+   * Session results that withdraw two rows: views of user a at 1 s and 8 s fire as
+   * [1s,6s) and [8s,13s); a view at 5 s, late but allowed, merges them into [1s,13s).
+   * `downstream` adds stateless operators after the sessions.
+   */
+  const mergedSessions = (downstream: (visits: Stream<Visit>) => void) => {
+    const p = pipeline('visits');
+    const visits = p
+      .source<number>('views')
+      .keyBy(() => 'a')
+      .window(session('5s'), { lateness: '20s' })
+      .aggregate({ views: count() }) as unknown as Stream<Visit>;
+    downstream(visits);
+    const t = new PipelineTest(p);
+    t.push('views', [1, 8], { timestamps: [1_000, 8_000] });
+    t.push('views', [20], { timestamps: [20_000] });
+    t.push('views', [5], { timestamps: [5_000] });
+    return t;
+  };
+  /** `-` for a retraction: which row kind each record of `sink` has, with its value. */
+  const kinds = (t: PipelineTest, sink: string) =>
+    t.records(sink).map((r) => [r.retract ? '-' : '+', r.value]);
+  const span = (v: Visit) => `[${v.start / 1_000}s,${v.end / 1_000}s)`;
+
+  it('map and flatMap keep the row kind of the record they transform', () => {
+    const t = mergedSessions((visits) => {
+      visits.map(span).sink('mapped');
+      visits.flatMap((v) => [span(v), v.views]).sink('flat');
+    });
+    expect(kinds(t, 'mapped')).toEqual([
+      ['+', '[1s,6s)'],
+      ['+', '[8s,13s)'],
+      ['-', '[1s,6s)'],
+      ['-', '[8s,13s)'],
+      ['+', '[1s,13s)'],
+    ]);
+    expect(kinds(t, 'flat').slice(4)).toEqual([
+      ['-', '[1s,6s)'],
+      ['-', 1],
+      ['-', '[8s,13s)'],
+      ['-', 1],
+      ['+', '[1s,13s)'],
+      ['+', 3],
+    ]);
+  });
+
+  // A retraction carries the values of the row it withdraws: what passed a filter, its
+  // retraction passes too, and what the filter dropped is not withdrawn downstream.
+  it('filter and validate judge a retraction by the row it withdraws', () => {
+    const t = mergedSessions((visits) => {
+      visits
+        .filter((v) => v.start !== 8_000)
+        .map(span)
+        .sink('filtered');
+      visits
+        .validate((v) => (v.views > 1 ? undefined : 'a single view'))
+        .map(span)
+        .sink('validated');
+    });
+    expect(kinds(t, 'filtered')).toEqual([
+      ['+', '[1s,6s)'],
+      ['-', '[1s,6s)'],
+      ['+', '[1s,13s)'],
+    ]);
+    expect(kinds(t, 'validated')).toEqual([['+', '[1s,13s)']]);
+  });
+
+  it('keyBy, branch and union pass the row kind on', () => {
+    const t = mergedSessions((visits) => {
+      const keyed = visits.keyBy((v) => v.start);
+      const { short, otherwise } = keyed.branch({ short: (v) => v.end - v.start <= 5_000 });
+      short.map(span).sink('short');
+      otherwise
+        .union(keyed.filter(() => false))
+        .map(span)
+        .sink('long');
+    });
+    expect(kinds(t, 'short')).toEqual([
+      ['+', '[1s,6s)'],
+      ['+', '[8s,13s)'],
+      ['-', '[1s,6s)'],
+      ['-', '[8s,13s)'],
+    ]);
+    expect(kinds(t, 'long')).toEqual([['+', '[1s,13s)']]);
   });
 });

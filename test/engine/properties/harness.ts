@@ -133,6 +133,8 @@ export interface EngineRun {
   readonly watermarks: number[];
   /** Results emitted during each batch, with the window operator's watermark at that instant. */
   readonly emissions: (Emission & { key: unknown; watermark: number })[][];
+  /** Everything emitted during each batch, in order: results (`+`) and retractions (`-`). */
+  readonly changes: (Emission & { kind: '+' | '-' })[][];
   readonly late: TimedEvent[];
   readonly deadLetters: DeadLetter[];
 }
@@ -167,14 +169,16 @@ export const runEngine = (scenario: Scenario): EngineRun => {
   const job = compile(plan, { clock: new ManualClock(0) });
   const windowWatermark = () => job.stats().find((s) => s.id === 'windows')!.watermark;
 
-  const run: EngineRun = { watermarks: [], emissions: [], late: [], deadLetters: [] };
+  const run: EngineRun = { watermarks: [], emissions: [], changes: [], late: [], deadLetters: [] };
   let current: EngineRun['emissions'][number] = [];
+  let changes: EngineRun['changes'][number] = [];
   const output: JobOutput = {
     sink: (_name, batch) => {
       const watermark = windowWatermark();
       for (const record of toRecords(batch)) {
         const value = record.value as Result;
-        current.push({ timestamp: record.timestamp, value, key: record.key, watermark });
+        changes.push({ kind: record.retract ? '-' : '+', timestamp: record.timestamp, value });
+        if (!record.retract) current.push({ timestamp: record.timestamp, value, key: record.key, watermark });
       }
     },
     deadLetter: (letter) => run.deadLetters.push(letter),
@@ -182,12 +186,14 @@ export const runEngine = (scenario: Scenario): EngineRun => {
   };
   for (const batch of scenario.batches) {
     current = [];
+    changes = [];
     job.push(
       'events',
       { values: batch.map((e) => e.value), timestamps: batch.map((e) => e.timestamp) },
       output,
     );
     run.emissions.push(current);
+    run.changes.push(changes);
     run.watermarks.push(windowWatermark());
   }
   return run;

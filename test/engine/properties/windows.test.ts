@@ -98,6 +98,29 @@ describe.each(cases)('$name windows', ({ scenario, fixed }) => {
       });
     }
 
+    it('(f) applying results as upserts and retractions as deletes leaves exactly the final windows', () => {
+      fc.assert(
+        fc.property(scenarios, (s) => {
+          // What a store holds: one row per window, the latest result; a retraction deletes it.
+          const table = new Map<string, Result>();
+          for (const change of runEngine(s).changes.flat()) {
+            const id = windowId(change.value);
+            expect(change.timestamp).toBe(change.value.end - 1);
+            if (change.kind === '+') {
+              table.set(id, change.value);
+            } else {
+              // A retraction carries the row it withdraws, as it was last emitted.
+              expect(table.get(id), `retraction of ${id}`).toEqual(change.value);
+              table.delete(id);
+            }
+          }
+          const expected = new Map(finalWindows(s).map((w) => [windowId(w), resultOf(w)]));
+          expect(table).toEqual(expected);
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    });
+
     it('(c) the late stream holds exactly the events the reference finds late', () => {
       fc.assert(
         fc.property(scenarios, (s) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TributaryError } from '../../../src/engine/errors.js';
 import { formatDuration, toMillis } from '../../../src/engine/time/duration.js';
+import { TributaryError } from '../../../src/errors.js';
 
 /** The error `toMillis` throws for `duration`, or a failure if it does not throw. */
 const errorFor = (duration: string | number, field?: string): TributaryError => {

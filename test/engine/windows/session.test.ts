@@ -102,6 +102,13 @@ describe('session windows', () => {
   });
 });
 
+/** `+` for a result, `-` for the retraction of one emitted earlier: `-a [1000,6000) 1`. */
+const rows = (t: PipelineTest, sink = 'visits') =>
+  t.records<{ key: string; start: number; end: number; views: number }>(sink).map((r) => {
+    const { key, start, end, views } = r.value;
+    return `${r.retract ? '-' : '+'}${key} [${start},${end}) ${views}`;
+  });
+
 describe('late records in session windows', () => {
   // event time   0s  1s      6s   8s       13s            20s
   // user a           [1s ... 6s)  [8s .... 13s)            x(20s): W = 19.999s fires both
@@ -113,21 +120,22 @@ describe('late records in session windows', () => {
     const t = sessions({ lateness: '20s' });
     t.push('views', [view('a', 1_000), view('a', 8_000)]);
     t.push('views', [view('a', 20_000)]);
-    expect(t.values('visits')).toEqual([
-      { key: 'a', start: 1_000, end: 6_000, views: 1 },
-      { key: 'a', start: 8_000, end: 13_000, views: 1 },
-    ]);
+    expect(rows(t)).toEqual(['+a [1000,6000) 1', '+a [8000,13000) 1']);
 
     t.push('views', [view('a', 5_000)]);
     t.push('views', [view('a', 100)]);
-    expect(t.values('visits').slice(2)).toEqual([
-      { key: 'a', start: 1_000, end: 13_000, views: 3 },
-      { key: 'a', start: 100, end: 13_000, views: 4 },
+    expect(rows(t).slice(2)).toEqual([
+      // The rows emitted before are withdrawn, then the session that replaces them comes.
+      '-a [1000,6000) 1',
+      '-a [8000,13000) 1',
+      '+a [1000,13000) 3',
+      '-a [1000,13000) 3',
+      '+a [100,13000) 4',
     ]);
 
     t.push('views', [view('a', 40_000)]);
     t.push('views', [view('a', 2_000)]);
-    expect(t.values('visits').slice(4)).toEqual([{ key: 'a', start: 20_000, end: 25_000, views: 1 }]);
+    expect(rows(t).slice(7)).toEqual(['+a [20000,25000) 1']);
     expect(t.values('late-views')).toEqual([view('a', 2_000)]);
   });
 
@@ -153,6 +161,60 @@ describe('late records in session windows', () => {
     expect(t.lateEvents.map((e) => [e.operator, e.value, e.watermark])).toEqual([
       ['visits', view('a', 2_000), 19_999],
     ]);
+  });
+});
+
+describe('retractions of session results', () => {
+  // event time   0s  1s      6s        13s            20s
+  // user a           [1s ... 6s)                        x(20s): W = 19.999s fires [1s,6s)
+  // late, within lateness 20s, one batch:
+  //                  x(3s) [3s .. 8s): [1s,8s) is past W: updated at once
+  //                  x(2s) lands in it: still [1s,8s)
+  it('a fired session that grows is withdrawn once, then emitted with its new bounds', () => {
+    const t = sessions({ lateness: '20s' });
+    t.push('views', [view('a', 1_000)]);
+    t.push('views', [view('a', 20_000)]);
+    t.push('views', [view('a', 3_000), view('a', 2_000)]);
+    expect(rows(t)).toEqual(['+a [1000,6000) 1', '-a [1000,6000) 1', '+a [1000,8000) 3']);
+    // The retraction is timed like the row it withdraws.
+    expect(t.records('visits').map((r) => r.timestamp)).toEqual([5_999, 5_999, 7_999]);
+  });
+
+  // event time   1s     4s  6s        9s                bound 5s
+  // user a       [1s ...... 6s)                          b@13s: W = 7.999s fires [1s,6s)
+  // late:               x(4s) [4s ..... 9s): [1s,9s) ends after W: not due yet, nothing now
+  // user b                                               b@20s: W = 14.999s fires [1s,9s),
+  //                                                      withdrawing [1s,6s) in the same batch
+  it('a fired session extended past the watermark is withdrawn when its new row fires', () => {
+    const t = sessions({ lateness: '20s', watermark: boundedOutOfOrderness('5s') });
+    t.push('views', [view('a', 1_000)]);
+    t.push('views', [view('b', 13_000)]);
+    expect(rows(t)).toEqual(['+a [1000,6000) 1']);
+    t.push('views', [view('a', 4_000)]);
+    expect(rows(t)).toEqual(['+a [1000,6000) 1']);
+
+    t.push('views', [view('b', 20_000)]);
+    expect(rows(t).slice(1)).toEqual(['-a [1000,6000) 1', '+a [1000,9000) 2']);
+  });
+
+  it('sessions that merge before they fire withdraw nothing', () => {
+    const t = sessions({ watermark: boundedOutOfOrderness('20s') });
+    t.push('views', [view('a', 1_000)]);
+    t.push('views', [view('a', 10_000)]);
+    t.push('views', [view('a', 5_500)]);
+    t.push('views', [view('b', 40_000)]);
+    expect(rows(t)).toEqual(['+a [1000,15000) 3']);
+  });
+
+  // As the first test of late records, with a restart between the fired sessions and the
+  // record that bridges them: the checkpoint holds what was emitted, to withdraw it later.
+  it('a restored job withdraws the rows emitted before the checkpoint', () => {
+    const t = sessions({ lateness: '20s' });
+    t.push('views', [view('a', 1_000), view('a', 8_000)]);
+    t.push('views', [view('a', 20_000)]);
+    t.restore(t.snapshot());
+    t.push('views', [view('a', 5_000)]);
+    expect(rows(t).slice(2)).toEqual(['-a [1000,6000) 1', '-a [8000,13000) 1', '+a [1000,13000) 3']);
   });
 });
 

@@ -6,54 +6,19 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { count, sum } from '../../../src/engine/aggregators/index.js';
+import { count } from '../../../src/engine/aggregators/index.js';
 import { compile, type Job, type JobMeta } from '../../../src/engine/job/job.js';
 import { pipeline } from '../../../src/engine/plan/builder.js';
-import type { Plan } from '../../../src/engine/plan/plan.js';
 import { keyGroupOf } from '../../../src/engine/state/key-groups.js';
 import { boundedOutOfOrderness } from '../../../src/engine/time/watermarks.js';
-import { hopping, session, tumbling } from '../../../src/engine/windows/assigners.js';
+import { session } from '../../../src/engine/windows/assigners.js';
 import { GroupedState } from '../../../src/runtime/checkpoint/grouped-state.js';
 import type { StateGroupRow } from '../../../src/store/checkpoint-store.js';
 import { ManualClock, MemorySink } from '../../../src/testing/index.js';
-
-interface Reading {
-  readonly key: string;
-  readonly v: number;
-}
+import { KEYED_SINKS, keyedPlan, type Reading, readingFields } from '../../engine/state/keyed-plan.js';
 
 const KEY_GROUPS = 8;
 const KEYS = Array.from({ length: 12 }, (_, i) => `k${i}`);
-
-const plan = (bound: number): Plan => {
-  const p = pipeline('grouped');
-  const keyed = p
-    .source<Reading>('readings', { watermark: boundedOutOfOrderness(bound) })
-    .keyBy((r) => r.key);
-  keyed
-    .window(tumbling(10), { lateness: 5, name: 'tumbling' })
-    .aggregate({ n: count(), total: sum((r: Reading) => r.v) })
-    .sink('tumbling');
-  keyed.window(hopping(12, 4), { name: 'hopping' }).aggregate({ n: count() }).sink('hopping');
-  keyed.window(session(4), { name: 'sessions' }).aggregate({ n: count() }).sink('sessions');
-  keyed.dedupe(5, { name: 'once' }).sink('deduped');
-  keyed
-    .process<{ key: string; n: number }, { n: number }>(
-      {
-        onEvent(_r, ctx) {
-          ctx.state.set({ n: (ctx.state.get()?.n ?? 0) + 1 });
-          ctx.timers.atEventTime(ctx.timestamp + 6);
-        },
-        onTimer(_time, ctx) {
-          ctx.emit({ key: ctx.key, n: ctx.state.get()?.n ?? 0 });
-          ctx.state.clear();
-        },
-      },
-      { name: 'counter' },
-    )
-    .sink('counted');
-  return p.build();
-};
 
 type Step =
   | {
@@ -69,11 +34,7 @@ const runs = fc
     bound: fc.integer({ min: 0, max: 8 }),
     events: fc.array(
       fc.record({
-        key: fc.constantFrom(...KEYS),
-        v: fc.integer({ min: -9, max: 9 }),
-        advance: fc.integer({ min: 0, max: 5 }),
-        jitter: fc.integer({ min: -12, max: 3 }),
-        cut: fc.nat({ max: 2 }).map((n) => n === 0),
+        ...readingFields(KEYS),
         split: fc.constantFrom('p0', 'p1'),
         after: fc.constantFrom('none', 'none', 'checkpoint', 'checkpoint', 'failed', 'restart'),
       }),
@@ -129,7 +90,7 @@ describe('grouped state', () => {
     fc.assert(
       fc.property(runs, ({ bound, steps }) => {
         const reference = new MemorySink();
-        const straight = compile(plan(bound), { clock: new ManualClock(0) });
+        const straight = compile(keyedPlan(bound), { clock: new ManualClock(0) });
         for (const step of steps) {
           if (step.kind === 'push')
             straight.push(
@@ -149,7 +110,7 @@ describe('grouped state', () => {
         const table = new GroupTable();
         let meta: JobMeta | undefined;
         let checkpointedAt = 0;
-        let job = compile(plan(bound), { clock });
+        let job = compile(keyedPlan(bound), { clock });
         let state = new GroupedState(job, KEY_GROUPS, ALL);
         let pending = new MemorySink();
         for (let i = 0; i < steps.length; i++) {
@@ -179,7 +140,7 @@ describe('grouped state', () => {
             pending = new MemorySink();
             checkpointedAt = i;
           } else {
-            job = compile(plan(bound), { clock });
+            job = compile(keyedPlan(bound), { clock });
             state = new GroupedState(job, KEY_GROUPS, ALL);
             if (meta) {
               job.loadMeta(meta);
@@ -202,7 +163,7 @@ describe('grouped state', () => {
           }
         }
         merge(output, pending);
-        for (const sink of ['tumbling', 'hopping', 'sessions', 'deduped', 'counted']) {
+        for (const sink of KEYED_SINKS) {
           expect(output.records(sink), sink).toEqual(reference.records(sink));
         }
         expect(output.lateEvents).toEqual(reference.lateEvents);
@@ -213,7 +174,7 @@ describe('grouped state', () => {
   });
 
   it('writes only the groups that changed, and every group full once deltas outweigh them', () => {
-    const job = compile(plan(0), { clock: new ManualClock(0) });
+    const job = compile(keyedPlan(0), { clock: new ManualClock(0) });
     const state = new GroupedState(job, KEY_GROUPS, ALL);
     const out = new MemorySink();
     const push = (records: { value: Reading; timestamp: number }[]) =>
@@ -247,7 +208,7 @@ describe('grouped state', () => {
   });
 
   it('restores only the groups a task owns', () => {
-    const job = compile(plan(0), { clock: new ManualClock(0) });
+    const job = compile(keyedPlan(0), { clock: new ManualClock(0) });
     const state = new GroupedState(job, KEY_GROUPS, ALL);
     job.push(
       'readings',
@@ -259,11 +220,82 @@ describe('grouped state', () => {
     const meta = job.saveMeta();
 
     const even = (group: number) => group % 2 === 0;
-    const half = compile(plan(0), { clock: new ManualClock(0) });
+    const half = compile(keyedPlan(0), { clock: new ManualClock(0) });
     half.loadMeta(meta);
     new GroupedState(half, KEY_GROUPS, ALL.filter(even)).restore(table.read(even));
     const keys = new Set([...half.entries().values()].flatMap((entries) => entries.map(([key]) => key)));
     expect([...keys].sort()).toEqual(KEYS.filter((key) => even(keyGroupOf(key, KEY_GROUPS))).sort());
+  });
+});
+
+describe('session windows in grouped state', () => {
+  /** Sessions (gap 4 ms) with lateness 20 ms, watermark right behind the latest record. */
+  const sessions = pipeline('visits')
+    .source<Reading>('readings', { watermark: boundedOutOfOrderness(0) })
+    .keyBy((r) => r.key)
+    .window(session(4), { lateness: 20, name: 'visits' })
+    .aggregate({ n: count() })
+    .sink('visits')
+    .build();
+  const push = (job: Job, output: MemorySink, ...records: [key: string, timestamp: number][]) =>
+    job.push(
+      'readings',
+      {
+        values: records.map(([key]) => ({ key, v: 1 })),
+        timestamps: records.map(([, timestamp]) => timestamp),
+      },
+      output,
+    );
+  /** `+` for a result, `-` for the retraction of one emitted earlier. */
+  const rows = (output: MemorySink) =>
+    output
+      .records<{ key: string; start: number; end: number; n: number }>('visits')
+      .map(({ value, retract }) => {
+        const { key, start, end, n } = value;
+        return `${retract ? '-' : '+'}${key} [${start},${end}) ${n}`;
+      });
+
+  // event time  1    4 5  7    8   11
+  // k1          [1 .. 5)  [7 ...... 11)
+  // k3 … k11                   [8 ..... 12)       pushed with k1: W = 7 fires [1,5)     checkpoint 1: full rows
+  // k2                                  x(11)  W = 10 fires [7,11)                     checkpoint 2: delta rows
+  // restart from the key-group rows, then k1@4, within lateness:
+  //                  [4 ..... 8) bridges them: both rows withdrawn, [1,11) with 3 in their place
+  it('a fired session merged by a late record after a restore withdraws its rows as without the restore', () => {
+    const others = KEYS.slice(3).map((key): [string, number] => [key, 8]);
+    const run = (restart: boolean) => {
+      const output = new MemorySink();
+      let job = compile(sessions, { clock: new ManualClock(0) });
+      let state = new GroupedState(job, KEY_GROUPS, ALL);
+      const table = new GroupTable();
+      const checkpoint = () => {
+        const taken = state.take();
+        table.write(taken.rows);
+        state.committed(taken);
+        return { meta: JSON.parse(JSON.stringify(job.saveMeta())) as JobMeta, full: taken.full };
+      };
+      push(job, output, ['k1', 1], ['k1', 7], ...others);
+      checkpoint();
+      push(job, output, ['k2', 11]);
+      const { meta, full } = checkpoint();
+      expect(full).toBe(false);
+      if (restart) {
+        job = compile(sessions, { clock: new ManualClock(0) });
+        job.loadMeta(meta);
+        state = new GroupedState(job, KEY_GROUPS, ALL);
+        state.restore(table.read(() => true));
+      }
+      push(job, output, ['k1', 4]);
+      return rows(output);
+    };
+    expect(run(false)).toEqual([
+      '+k1 [1,5) 1',
+      '+k1 [7,11) 1',
+      '-k1 [1,5) 1',
+      '-k1 [7,11) 1',
+      '+k1 [1,11) 3',
+    ]);
+    expect(run(true)).toEqual(run(false));
   });
 });
 

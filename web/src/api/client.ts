@@ -11,7 +11,7 @@ import type {
   SeriesInfo,
   SeriesResult,
   Silence,
-} from './types';
+} from '../../../src/contract/index.js';
 
 const KEY_STORAGE = 'tributary.apiKey';
 

@@ -1,4 +1,5 @@
 import { shallowRef } from 'vue';
+import type { LiveMessage, LiveRequest } from '../../../src/contract/index.js';
 
 /**
  * `connecting` before the first open; `connected`; `reconnecting` right after a loss;
@@ -146,7 +147,7 @@ export class LiveSocket {
   private request(kind: 'subscribe' | 'unsubscribe', channel: string): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return; // sent on (re)connection
-    socket.send(JSON.stringify({ [kind]: [channel] }));
+    socket.send(JSON.stringify({ [kind]: [channel] } satisfies LiveRequest));
     this.inFlight.push(kind === 'subscribe' ? channel : '');
   }
 
@@ -201,13 +202,13 @@ export class LiveSocket {
 
   private receive(raw: unknown): void {
     if (typeof raw !== 'string') return;
-    let message: Record<string, unknown>;
+    let message: LiveMessage;
     try {
-      message = JSON.parse(raw) as Record<string, unknown>;
+      message = JSON.parse(raw) as LiveMessage;
     } catch {
       return;
     }
-    if (typeof message.channel === 'string') {
+    if ('channel' in message) {
       const subscription = this.subscriptions.get(message.channel);
       if (subscription)
         for (const listener of subscription.listeners) this.safely(() => listener(message.data));
@@ -219,7 +220,7 @@ export class LiveSocket {
     }
     if ('error' in message) {
       const channel = this.inFlight.shift();
-      const text = (message.error as { message?: string } | undefined)?.message ?? 'refused';
+      const text = message.error?.message ?? 'refused';
       const subscription = channel ? this.subscriptions.get(channel) : undefined;
       if (subscription) for (const listener of subscription.errorListeners) this.safely(() => listener(text));
       else console.warn(`tributary: the live feed refused a request: ${text}`);

@@ -1,6 +1,6 @@
 import { onScopeDispose, type ShallowRef, shallowRef } from 'vue';
+import type { PipelineStatus } from '../../../src/contract/index.js';
 import { ApiError, api } from '../api/client';
-import type { PipelineStatus } from '../api/types';
 import { RingBuffer } from '../lib/ring-buffer';
 import { live } from '../live/live';
 

@@ -1,6 +1,6 @@
 import { computed, onScopeDispose, type Ref, shallowRef, watch } from 'vue';
+import type { Aggregation, SeriesPoint } from '../../../src/contract/index.js';
 import { ApiError, api } from '../api/client';
-import type { Aggregation, SeriesPoint } from '../api/types';
 import type { Point } from '../charts/options';
 import { useChannel, useReconnect } from '../live/live';
 

@@ -1,6 +1,6 @@
 import { shallowRef } from 'vue';
+import type { PlatformStats } from '../../../src/contract/index.js';
 import { ApiError, api } from '../api/client';
-import type { PlatformStats } from '../api/types';
 import { RingBuffer } from '../lib/ring-buffer';
 import { live } from '../live/live';
 

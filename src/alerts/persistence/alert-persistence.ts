@@ -1,0 +1,48 @@
+import type { AlertSnapshot, AlertTransition, NotificationRecord, Silence } from '../../contract/index.js';
+import type { NotificationLogEntry } from '../model.js';
+
+/** What the alert engine writes, batched: one call per batch, in one transaction where the store has them. */
+export interface AlertChanges {
+  /** Current state of alerts that changed (upserts by fingerprint). */
+  readonly alerts: readonly AlertSnapshot[];
+  /** Alerts that are gone (ended while pending, or resolved and notified). */
+  readonly forgotten: readonly string[];
+  readonly transitions: readonly AlertTransition[];
+  readonly notifications: readonly NotificationRecord[];
+  /** Notification-log entries (upserts by receiver and group). */
+  readonly log: readonly NotificationLogEntry[];
+  readonly silences: readonly Silence[];
+  readonly silencesForgotten: readonly string[];
+}
+
+/** What the engine needs back after a restart. */
+export interface PersistedAlerting {
+  readonly alerts: readonly AlertSnapshot[];
+  readonly log: readonly NotificationLogEntry[];
+  readonly silences: readonly Silence[];
+}
+
+export interface HistoryQuery {
+  /** Times (ms, inclusive) of the transition or notification. */
+  readonly from?: number;
+  readonly to?: number;
+  readonly fingerprint?: string;
+  readonly rule?: string;
+  /** Newest first; default 100. */
+  readonly limit?: number;
+}
+
+/**
+ * Where alert state and history live. `AlertStore` (alert-store.ts) keeps them in PGlite
+ * or PostgreSQL; `MemoryAlertPersistence` (memory-persistence.ts) keeps them for the life
+ * of the process.
+ */
+export interface AlertPersistence {
+  load(): Promise<PersistedAlerting>;
+  write(changes: AlertChanges): Promise<void>;
+  transitions(query?: HistoryQuery): Promise<AlertTransition[]>;
+  notifications(query?: HistoryQuery): Promise<NotificationRecord[]>;
+}
+
+/** History rows (transitions, notifications) kept in memory at most, the oldest dropped first. */
+export const MAX_HISTORY = 100_000;

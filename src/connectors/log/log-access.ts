@@ -1,0 +1,36 @@
+import type { PartitionOffset } from '../source.js';
+import type { AppendRecord } from './record-format.js';
+import type { AppendResult } from './topic.js';
+
+/**
+ * The embedded log as its sources and sinks use it, wherever they run: on the main thread
+ * it is the log itself; on a worker thread each call is a message to the main thread, and
+ * a read comes back as one packed batch whose buffers move instead of being copied.
+ */
+export interface LogAccess {
+  /** The topic's partition count; the topic is created (with its configured count) if new. */
+  partitions(topic: string): Promise<number>;
+  /**
+   * Records of one partition from `offset`, at most `maxRecords`, as the frames stored on
+   * disk (`decodeFrames` checks and decodes them), with the partition's bounds.
+   */
+  read(topic: string, partition: number, offset: number, maxRecords: number): Promise<LogRead>;
+  /**
+   * The end offsets of `positions`' partitions, once at least one of them is past its
+   * position, or after `timeoutMs`.
+   */
+  waitForData(positions: readonly PartitionOffset[], timeoutMs: number): Promise<PartitionOffset[]>;
+  append(topic: string, records: readonly AppendRecord[]): Promise<AppendResult>;
+}
+
+export interface LogRead {
+  /** `count` frames back to back, the first at offset `fromOffset`. */
+  readonly frames: Uint8Array;
+  readonly count: number;
+  readonly fromOffset: number;
+  readonly nextOffset: number;
+  /** The first offset still retained. */
+  readonly startOffset: number;
+  /** The offset the next appended record gets. */
+  readonly endOffset: number;
+}

@@ -1,0 +1,80 @@
+import type { Registry } from 'prom-client';
+import type {
+  AlertState,
+  AlertTransition,
+  AlertView,
+  NotificationRecord,
+  RuleBody,
+  Silence,
+  SilenceBody,
+  SilenceWithStatus,
+} from './alerts.js';
+import type { PipelineStatus, StoredRecord } from './pipelines.js';
+import type { SeriesInfo, SeriesPoint, SeriesQuery } from './series.js';
+import type { PlatformStats } from './stats.js';
+import type { IngestEvent, IngestResult } from './streams.js';
+
+/**
+ * What the HTTP server needs from a running platform. The runtime implements it; the
+ * server knows nothing else about pipelines, logs or stores. Every number is measured.
+ */
+export interface PlatformApi {
+  /** True once sources, pipelines and the store are up: `/readyz` answers 200. */
+  ready(): boolean;
+  stats(): PlatformStats;
+  pipelines(): PipelineStatus[];
+  pipeline(name: string): PipelineStatus | undefined;
+  /** Recent dead letters / late events of a pipeline, newest last (a bounded ring). */
+  deadLetters(pipeline: string, limit: number): StoredRecord[];
+  lateEvents(pipeline: string, limit: number): StoredRecord[];
+
+  /** Names that `POST /api/v1/streams/:stream/events` accepts (the configured sources). */
+  streams(): string[];
+  /**
+   * Appends events to a stream durably (per the log's fsync setting) before resolving.
+   * Events are JSON values already parsed and checked by the route.
+   */
+  ingest(stream: string, events: readonly IngestEvent[]): Promise<IngestResult>;
+
+  /** Stored results. */
+  querySeries(name: string, query: SeriesQuery): Promise<SeriesPoint[]>;
+  listSeries(): Promise<SeriesInfo[]>;
+
+  /**
+   * Live updates on a channel, as `LiveChannels` (live.ts) types them: `stats`,
+   * `series:<name>`, `pipeline:<name>`, `alerts`. Returns the unsubscribe function.
+   */
+  subscribe(channel: string, listener: (update: unknown) => void): () => void;
+
+  /** The Prometheus registry; the server adds its HTTP and WebSocket metrics to it. */
+  readonly metrics: Registry;
+
+  /** Alerts, rules and silences; undefined when alerting is not configured (the routes then answer 404). */
+  alerting?(): AlertingApi | undefined;
+}
+
+/**
+ * What the alert routes use of the alert engine. Rule and silence documents are checked by
+ * the engine, which throws a `TributaryError` naming the field at fault.
+ */
+export interface AlertingApi {
+  /** Alerts held now, most severe and newest first. */
+  alerts(filter?: { readonly state?: AlertState | readonly AlertState[] }): AlertView[];
+  alert(fingerprint: string): AlertView | undefined;
+  /** State changes, newest first. */
+  history(query?: { readonly limit?: number }): Promise<AlertTransition[]>;
+  /** Notifications sent or failed, newest first. */
+  notifications(query?: { readonly limit?: number }): Promise<NotificationRecord[]>;
+  rules(): RuleBody[];
+  rule(name: string): RuleBody;
+  upsertRule(rule: RuleBody): void;
+  removeRule(name: string): void;
+  silences(): SilenceWithStatus[];
+  addSilence(silence: SilenceBody): Silence;
+  expireSilence(id: string): Silence;
+  /** Silences one alert: matchers on all its labels, for `duration` (ms or "1h"). */
+  silenceAlert(
+    fingerprint: string,
+    options: { readonly duration: number | string; readonly createdBy?: string; readonly comment?: string },
+  ): Silence;
+}

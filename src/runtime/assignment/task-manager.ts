@@ -1,0 +1,148 @@
+import type { Plan } from '../../engine/plan/plan.js';
+import { type Clock, systemClock } from '../../engine/time/clock.js';
+import type { Logger } from '../../observability/logger.js';
+import type { TaskHost } from '../host/task-host.js';
+import { PipelineTask } from '../task/pipeline-task.js';
+import type { TaskSpec } from '../task/task-spec.js';
+import type { PlanRecipe } from '../workers/plan-recipe.js';
+import type { WorkerPool } from '../workers/worker-pool.js';
+import { assignTasks, type TaskRef, taskKey } from './assign-tasks.js';
+
+/** The member that is the main thread: tasks whose plan cannot go to a worker run here. */
+export const MAIN = 'main';
+
+/** A task the platform runs: its spec, its plan, and how a worker builds that plan. */
+export interface PlannedTask {
+  readonly spec: TaskSpec;
+  readonly plan: Plan;
+  /** Without one the task runs on the main thread: its plan's functions cannot cross threads. */
+  readonly recipe?: PlanRecipe;
+}
+
+export interface TaskManagerOptions {
+  readonly host: TaskHost;
+  readonly pool?: WorkerPool;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/**
+ * Runs tasks on members — worker threads, or the main thread — as the assignment says, and
+ * moves them: a task that leaves a member stops there (draining and checkpointing), and
+ * starts on its new member from that checkpoint. The same moves follow a worker that
+ * crashed: its tasks start again elsewhere from their last checkpoints. On Kafka, a
+ * consumer group's rebalance drives the same two steps.
+ */
+export class TaskManager {
+  private readonly tasks = new Map<string, PlannedTask>();
+  /** Task key → the member it runs on. */
+  private readonly placement = new Map<string, string>();
+  private readonly local = new Map<string, PipelineTask>();
+
+  constructor(private readonly options: TaskManagerOptions) {}
+
+  /** The worker members (none: everything runs on the main thread). */
+  get workers(): string[] {
+    return this.options.pool?.names() ?? [];
+  }
+
+  /** Where each task runs, by task key. */
+  get assignment(): ReadonlyMap<string, string> {
+    return this.placement;
+  }
+
+  memberOf(ref: TaskRef): string | undefined {
+    return this.placement.get(taskKey(ref));
+  }
+
+  /** Adds tasks and starts them where a balanced assignment puts them. */
+  async run(tasks: readonly PlannedTask[]): Promise<void> {
+    for (const task of tasks) this.tasks.set(taskKey(task.spec), task);
+    await this.rebalance(this.workers);
+  }
+
+  /**
+   * Assigns every task over `members` (worker names), keeping tasks where they are as far
+   * as balance allows, and carries out the moves. Tasks without a recipe stay on the main
+   * thread.
+   */
+  async rebalance(members: readonly string[]): Promise<void> {
+    const movable = [...this.tasks.values()].filter((t) => t.recipe && members.length > 0);
+    const target = assignTasks(
+      movable.map((t) => t.spec),
+      members,
+      this.placement,
+    );
+    for (const task of this.tasks.values()) {
+      const key = taskKey(task.spec);
+      const member = target.get(key) ?? MAIN;
+      const current = this.placement.get(key);
+      if (current === member) continue;
+      if (current !== undefined) await this.stopOn(current, task);
+      await this.startOn(member, task);
+    }
+  }
+
+  /** Moves one task to `member` now (tests drive assignments this way). */
+  async move(ref: TaskRef, member: string): Promise<void> {
+    const task = this.tasks.get(taskKey(ref));
+    if (!task) return;
+    const current = this.placement.get(taskKey(ref));
+    if (current === member) return;
+    if (current !== undefined) await this.stopOn(current, task);
+    await this.startOn(member, task);
+  }
+
+  /** A worker is gone without stopping its tasks (a crash): start them again from their checkpoints. */
+  async recover(member: string): Promise<string[]> {
+    // They stay placed on the member: if it dies again while they start, the next recovery
+    // finds them there too.
+    const lost = [...this.placement].filter(([, m]) => m === member).map(([key]) => key);
+    if (this.options.pool) {
+      await this.options.pool.spawn(member);
+      for (const key of lost) await this.startOn(member, this.tasks.get(key)!);
+    }
+    return lost;
+  }
+
+  /** Stops every task (each drains and checkpoints). */
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.placement].map(([key, member]) =>
+        this.stopOn(member, this.tasks.get(key)!).catch((error) =>
+          this.options.logger?.error({ task: key, error }, 'a task failed to stop'),
+        ),
+      ),
+    );
+  }
+
+  private async startOn(member: string, task: PlannedTask): Promise<void> {
+    const key = taskKey(task.spec);
+    this.placement.set(key, member);
+    if (member === MAIN) {
+      const running = new PipelineTask({
+        spec: task.spec,
+        plan: task.plan,
+        host: this.options.host,
+        clock: this.options.clock ?? systemClock,
+        logger: this.options.logger?.child({ pipeline: task.spec.pipeline, task: task.spec.task }),
+      });
+      this.local.set(key, running);
+      await running.start();
+    } else {
+      await this.options.pool!.start(member, task.spec, task.recipe!);
+    }
+  }
+
+  private async stopOn(member: string, task: PlannedTask): Promise<void> {
+    const key = taskKey(task.spec);
+    this.placement.delete(key);
+    if (member === MAIN) {
+      const running = this.local.get(key);
+      this.local.delete(key);
+      await running?.stop();
+    } else {
+      await this.options.pool!.stop(member, task.spec.pipeline, task.spec.task);
+    }
+  }
+}

@@ -1,0 +1,393 @@
+import { sleep } from '../../abortable.js';
+import type { DeadLetterRecord } from '../../connectors/dead-letter.js';
+import { LogSource } from '../../connectors/log/log-source.js';
+import { createSink } from '../../connectors/registry.js';
+import type { Sink } from '../../connectors/sink.js';
+import { type PartitionOffset, partitionId, type Source } from '../../connectors/source.js';
+import type { Batch } from '../../engine/batch.js';
+import { compile, type Job } from '../../engine/job/job.js';
+import type { DeadLetter, JobOutput, LateEvent } from '../../engine/operators/operator.js';
+import type { Plan } from '../../engine/plan/plan.js';
+import { keyGroupCount } from '../../engine/state/key-groups.js';
+import type { Clock } from '../../engine/time/clock.js';
+import { describeError, TributaryError } from '../../errors.js';
+import { type Format, formatNamed } from '../../formats/index.js';
+import type { Logger } from '../../observability/logger.js';
+import { CheckpointCoordinator, type CheckpointStep } from '../checkpoint/coordinator.js';
+import { GroupedState } from '../checkpoint/grouped-state.js';
+import type { TaskHost } from '../host/task-host.js';
+import { DeadLetterSink } from './dead-letter-sink.js';
+import { decodeBatch } from './decode.js';
+import { carryOver, type LegacyCheckpoint } from './legacy-checkpoint.js';
+import { checkMeta, ownedGroups, type TaskMeta } from './task-meta.js';
+import { MAX_RECENT_PER_REPORT, type TaskReport, type TaskStatus } from './task-report.js';
+import { type TaskSpec, taskPartition } from './task-spec.js';
+
+export interface PipelineTaskDeps {
+  readonly spec: TaskSpec;
+  readonly plan: Plan;
+  readonly host: TaskHost;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** Hears of each checkpoint step as it completes (the crash tests stop a task there). */
+  readonly onCheckpointStep?: (step: CheckpointStep, id: number) => void;
+}
+
+interface TaskSource {
+  readonly name: string;
+  readonly source: Source;
+  readonly format: Format;
+}
+
+/**
+ * One task of a pipeline, on whatever thread it was given: reads its partitions from its
+ * sources, decodes them, pushes them through the engine, hands the outputs to the sinks,
+ * and checkpoints through the coordinator. Restores from its last checkpoint on start;
+ * drains and checkpoints on stop.
+ */
+export class PipelineTask implements JobOutput {
+  readonly pipeline: string;
+  readonly task: string;
+  private job!: Job;
+  private readonly sources: TaskSource[] = [];
+  private readonly sinks = new Map<string, Sink>();
+  private readonly deadLetters: DeadLetterSink;
+  private coordinator: CheckpointCoordinator | undefined;
+  private status: TaskStatus = 'starting';
+  private error: string | undefined;
+  private stopping = false;
+  /** Aborted by `stop`: ends waits and back-offs at once. */
+  private readonly stopped = new AbortController();
+  private running: Promise<void> | undefined;
+  private lastCheckpoint: TaskReport['lastCheckpoint'] = null;
+  private lastCheckpointAt = 0;
+  private lastFlush = 0;
+  /** The sinks' write under way (resolved when none is). */
+  private flushing: Promise<void> = Promise.resolve();
+  private flushIdle = true;
+  private lastTick = 0;
+  private lastReport = 0;
+  private recordsIn = 0;
+  private readonly recordsOut: Record<string, number> = {};
+  private readonly deadLetterCounts: Record<string, number> = {};
+  private lateCount = 0;
+  private latencies: number[] = [];
+  private recentDeadLetters: DeadLetterRecord[] = [];
+  private recentLate: LateEvent[] = [];
+
+  constructor(private readonly deps: PipelineTaskDeps) {
+    this.pipeline = deps.spec.pipeline;
+    this.task = deps.spec.task;
+    this.deadLetters = new DeadLetterSink(deps.host.log);
+  }
+
+  /** Restores the task's last checkpoint, assigns its partitions from there, and starts reading. */
+  async start(): Promise<void> {
+    const { spec, host, plan } = this.deps;
+    const partition = taskPartition(spec);
+    let partitionCount = 0;
+    const assigned: { source: TaskSource; partitions: number[] }[] = [];
+    const sourceNames = plan.nodes.flatMap((node) => (node.kind === 'source' ? [node.source] : []));
+    for (const name of sourceNames) {
+      const source = spec.sources[name];
+      if (!source) throw this.planError(`reads source "${name}", which the task was not given`);
+      const taskSource = {
+        name,
+        source: new LogSource(name, source.topic, host.log),
+        format: formatNamed(source.format),
+      };
+      this.sources.push(taskSource);
+      const count = (await taskSource.source.partitions()).length;
+      if (partition !== undefined && partitionCount !== 0 && count !== partitionCount) {
+        throw this.planError(
+          `runs one task per partition, so its topics must have as many partitions each; "${source.topic}" has ${count}, another ${partitionCount}`,
+        );
+      }
+      partitionCount = Math.max(partitionCount, count);
+      const partitions = partition === undefined ? range(count) : partition < count ? [partition] : [];
+      assigned.push({ source: taskSource, partitions });
+    }
+    this.job = compile(plan, {
+      clock: this.deps.clock,
+      ...(partition === undefined ? {} : { partition: { partition, partitions: partitionCount } }),
+    });
+    const keyGroups = keyGroupCount(partitionCount);
+    const owned = ownedGroups(keyGroups, partitionCount, partition);
+    const state = new GroupedState(this.job, keyGroups, owned);
+    const saved = await host.loadCheckpoint(this.pipeline, this.task, owned);
+    let positions: PartitionOffset[] = [];
+    if (saved.task) {
+      const meta = checkMeta(JSON.parse(saved.task.meta) as TaskMeta, { pipeline: plan.name, keyGroups });
+      this.job.loadMeta(meta.job);
+      state.restore(saved.groups);
+      positions = JSON.parse(saved.task.positions) as PartitionOffset[];
+      this.lastCheckpoint = { at: saved.task.at, durationMs: 0, stateBytes: 0 };
+      this.deps.logger?.info(
+        { task: this.task, positions, checkpointAt: new Date(saved.task.at).toISOString() },
+        'restored from checkpoint',
+      );
+    } else if (partition === undefined) {
+      const legacy = await host.loadLegacyCheckpoint(this.pipeline);
+      if (legacy !== undefined) {
+        positions = carryOver(this.job, plan, legacy as LegacyCheckpoint);
+        state.writeAllNext();
+        this.lastCheckpoint = { at: (legacy as LegacyCheckpoint).at, durationMs: 0, stateBytes: 0 };
+        this.deps.logger?.info(
+          { positions },
+          'restored from a checkpoint of the format before key groups; the next checkpoint rewrites it',
+        );
+      }
+    }
+    const resume = new Map(positions.map((p) => [partitionId(p), p.offset]));
+    for (const { source, partitions } of assigned) {
+      const topic = source.source.topics[0];
+      source.source.assign(
+        partitions.map((p) => ({
+          topic,
+          partition: p,
+          offset: resume.get(partitionId({ topic, partition: p })) ?? 0,
+        })),
+      );
+      this.job.assign(source.name, partitions.map(String));
+      // Learn where the partitions end, so that the first report's lag is already true.
+      await source.source.waitForRecords(0);
+    }
+    for (const node of plan.nodes) {
+      if (node.kind !== 'sink' || this.sinks.has(node.sink)) continue;
+      const sinkSpec = spec.sinks[node.sink];
+      if (!sinkSpec) throw this.planError(`writes sink "${node.sink}", which the task was not given`);
+      this.sinks.set(
+        node.sink,
+        createSink(node.sink, sinkSpec, {
+          pipeline: this.pipeline,
+          log: host.log,
+          writeSeries: (writes) => host.writeSeries(writes),
+          observe: (observations) => host.observe(observations),
+          reject: (sink, batch, index, error) => this.rejected(sink, batch, index, error),
+        }),
+      );
+    }
+    this.coordinator = new CheckpointCoordinator({
+      pipeline: this.pipeline,
+      task: this.task,
+      sinks: [this.deadLetters, ...this.sinks.values()],
+      sources: this.sources.map((s) => s.source),
+      state,
+      meta: (): TaskMeta => ({ format: 2, pipeline: plan.name, keyGroups, job: this.job.saveMeta() }),
+      storage: { write: (write) => host.writeCheckpoint(write) },
+      now: () => this.deps.clock.now(),
+      lastId: saved.task?.id ?? 0,
+      onStep: this.deps.onCheckpointStep,
+    });
+    const now = this.deps.clock.now();
+    this.lastFlush = now;
+    this.lastTick = now;
+    this.lastCheckpointAt = now;
+    this.status = 'running';
+    this.running = this.loop();
+  }
+
+  /** Stops reading, writes what the sinks hold and a last checkpoint. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.running;
+    this.stopping = true;
+    if (this.status === 'running') this.status = 'stopping';
+    this.stopped.abort();
+    await this.running;
+    if (this.status !== 'failed' && this.coordinator) {
+      await this.checkpoint();
+      this.status = 'stopped';
+    }
+    for (const sink of this.sinks.values()) await sink.close().catch(() => {});
+    for (const { source } of this.sources) await source.close().catch(() => {});
+    this.report();
+  }
+
+  // JobOutput: where the engine delivers, synchronously, during a push.
+
+  sink(name: string, batch: Batch<unknown>): void {
+    this.sinks.get(name)!.write(batch);
+    this.recordsOut[name] = (this.recordsOut[name] ?? 0) + batch.values.length;
+  }
+
+  deadLetter(letter: DeadLetter): void {
+    this.addDeadLetter({ at: this.deps.clock.now(), stage: 'process', ...letter });
+  }
+
+  late(event: LateEvent): void {
+    this.lateCount++;
+    if (this.recentLate.length < MAX_RECENT_PER_REPORT) this.recentLate.push(event);
+  }
+
+  private rejected(sink: string, batch: Batch<unknown>, index: number, error: unknown): void {
+    const key = batch.keys?.[index];
+    const position = batch.positions?.[index];
+    this.addDeadLetter({
+      at: this.deps.clock.now(),
+      stage: 'sink',
+      pipeline: this.pipeline,
+      operator: sink,
+      error: describeError(error),
+      value: batch.values[index],
+      timestamp: batch.timestamps[index],
+      ...(key === undefined ? {} : { key }),
+      ...(position === undefined ? {} : { position }),
+    });
+  }
+
+  private addDeadLetter(letter: DeadLetterRecord): void {
+    const operator = letter.operator ?? letter.stage;
+    this.deadLetterCounts[operator] = (this.deadLetterCounts[operator] ?? 0) + 1;
+    this.deadLetters.add(letter);
+    if (this.recentDeadLetters.length < MAX_RECENT_PER_REPORT) this.recentDeadLetters.push(letter);
+  }
+
+  private async loop(): Promise<void> {
+    const { options } = this.deps.spec;
+    const { clock } = this.deps;
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const read = await this.readOnce();
+        const now = clock.now();
+        if (now - this.lastTick >= options.tickIntervalMs) {
+          this.lastTick = now;
+          this.job.tick(this);
+        }
+        if (this.pending() >= options.maxPendingRecords) {
+          // Full: write (after the write under way) before reading more.
+          await this.startFlush();
+        } else if (now - this.lastFlush >= options.flushIntervalMs && this.flushIdle) {
+          // On time: write while the next batch is processed. What a failed write held is back
+          // in its sink for the next one; the checkpoint's flush reports a failure that stays.
+          this.startFlush().catch((error: unknown) => {
+            this.error = describeError(error).message;
+          });
+        }
+        if (now - this.lastCheckpointAt >= options.checkpointIntervalMs) await this.checkpoint();
+        if (now - this.lastReport >= options.reportIntervalMs) this.report();
+        failures = 0;
+        this.error = undefined;
+        if (read === 0) await this.waitForRecords();
+      } catch (error) {
+        if (error instanceof TributaryError && error.domain !== 'external') {
+          this.fail(error);
+          return;
+        }
+        // A disk or database failure: keep what is buffered, back off, try again.
+        failures++;
+        this.error = describeError(error).message;
+        this.deps.logger?.error(
+          { error: describeError(error), failures },
+          'the task failed a step; retrying',
+        );
+        this.report();
+        await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)), this.stopped.signal);
+      }
+    }
+  }
+
+  /** A batch from each source that has one ready; the number of records read. */
+  private async readOnce(): Promise<number> {
+    let read = 0;
+    const { batchSize } = this.deps.spec.options;
+    for (const { name, source, format } of this.sources) {
+      const batch = await source.read(batchSize);
+      if (!batch) continue;
+      const now = this.deps.clock.now();
+      const decoded = decodeBatch(batch, format, { pipeline: this.pipeline, source: name, now }, (letter) =>
+        this.addDeadLetter(letter),
+      );
+      this.job.push(name, decoded, this);
+      read += batch.count;
+      this.recordsIn += batch.count;
+      // Latency: from the batch's oldest record's append until its outputs reached the sinks.
+      this.latencies.push(Math.max(0, this.deps.clock.now() - batch.timestamps[0]));
+    }
+    return read;
+  }
+
+  private pending(): number {
+    let pending = this.deadLetters.pending;
+    for (const sink of this.sinks.values()) pending += sink.pending;
+    return pending;
+  }
+
+  /**
+   * Writes what the sinks buffered, after the write under way (writes of one sink never
+   * overtake each other). `flushing` settles with it, failing if it failed.
+   */
+  private startFlush(): Promise<void> {
+    this.lastFlush = this.deps.clock.now();
+    this.flushIdle = false;
+    const write = async () => {
+      await this.deadLetters.flush();
+      for (const sink of this.sinks.values()) await sink.flush();
+    };
+    this.flushing = this.flushing
+      .catch(() => {})
+      .then(write)
+      .finally(() => {
+        this.flushIdle = true;
+      });
+    return this.flushing;
+  }
+
+  private async checkpoint(): Promise<void> {
+    // The coordinator flushes the sinks itself, after any write still under way.
+    await this.flushing.catch(() => {});
+    const summary = await this.coordinator!.checkpoint();
+    this.lastCheckpointAt = summary.at;
+    this.lastFlush = this.deps.clock.now();
+    this.lastCheckpoint = { at: summary.at, durationMs: summary.durationMs, stateBytes: summary.stateBytes };
+  }
+
+  private async waitForRecords(): Promise<void> {
+    const timeout = this.deps.spec.options.tickIntervalMs;
+    const done = new AbortController();
+    const signal = AbortSignal.any([done.signal, this.stopped.signal]);
+    await Promise.race(this.sources.map(({ source }) => source.waitForRecords(timeout, signal)));
+    done.abort(); // release the waits that did not win
+  }
+
+  private fail(error: unknown): void {
+    this.status = 'failed';
+    this.error = describeError(error).message;
+    this.deps.logger?.error({ error: describeError(error) }, `the task stopped: ${this.error}`);
+    this.report();
+  }
+
+  private report(): void {
+    this.lastReport = this.deps.clock.now();
+    const watermarks = this.job
+      .stats()
+      .filter((node) => node.kind === 'sink' && Number.isFinite(node.watermark))
+      .map((node) => node.watermark);
+    this.deps.host.report({
+      pipeline: this.pipeline,
+      task: this.task,
+      status: this.status,
+      ...(this.error === undefined ? {} : { error: this.error }),
+      recordsIn: this.recordsIn,
+      recordsOut: { ...this.recordsOut },
+      deadLetters: { ...this.deadLetterCounts },
+      lateEvents: this.lateCount,
+      operators: this.job.stats(),
+      watermark: watermarks.length === 0 ? null : Math.min(...watermarks),
+      lag: this.sources.flatMap(({ source }) => source.lag()),
+      lastCheckpoint: this.lastCheckpoint,
+      latencies: this.latencies,
+      recentDeadLetters: this.recentDeadLetters,
+      recentLate: this.recentLate,
+    });
+    this.latencies = [];
+    this.recentDeadLetters = [];
+    this.recentLate = [];
+  }
+
+  private planError(problem: string): TributaryError {
+    return new TributaryError('TRB_INVALID_PLAN', `pipeline "${this.pipeline}" ${problem}`);
+  }
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -1,0 +1,54 @@
+import type { Observation } from '../../alerts/model.js';
+import type { LogAccess, LogRead } from '../../connectors/log/log-access.js';
+import type { AppendRecord } from '../../connectors/log/record-format.js';
+import type { AppendResult } from '../../connectors/log/topic.js';
+import type { PartitionOffset } from '../../connectors/source.js';
+import type { CheckpointWrite, SavedTask } from '../../store/checkpoint-store.js';
+import type { SeriesUpsert } from '../../store/types.js';
+import type { RpcEndpoint } from '../../threads/rpc.js';
+import type { TaskHost } from '../host/task-host.js';
+import type { TaskReport } from '../task/task-report.js';
+
+/**
+ * The host as a task on a worker thread sees it: every call is a message to the main
+ * thread, served there by `hostHandlers` over the main thread's own host.
+ */
+export class RemoteHost implements TaskHost {
+  readonly log: LogAccess;
+
+  constructor(private readonly main: RpcEndpoint) {
+    this.log = {
+      partitions: (topic) => main.call<number>('log.partitions', [topic]),
+      read: (topic, partition, offset, maxRecords) =>
+        main.call<LogRead>('log.read', [topic, partition, offset, maxRecords]),
+      waitForData: (positions, timeoutMs) =>
+        main.call<PartitionOffset[]>('log.waitForData', [positions, timeoutMs]),
+      append: (topic, records: readonly AppendRecord[]) =>
+        main.call<AppendResult>('log.append', [topic, records]),
+    };
+  }
+
+  loadCheckpoint(pipeline: string, task: string, groups: readonly number[]): Promise<SavedTask> {
+    return this.main.call('checkpoint.load', [pipeline, task, groups]);
+  }
+
+  writeCheckpoint(write: CheckpointWrite): Promise<void> {
+    return this.main.call('checkpoint.write', [write]);
+  }
+
+  loadLegacyCheckpoint(pipeline: string): Promise<unknown> {
+    return this.main.call('checkpoint.loadLegacy', [pipeline]);
+  }
+
+  writeSeries(writes: readonly SeriesUpsert[]): Promise<void> {
+    return this.main.call('series.write', [writes]);
+  }
+
+  observe(observations: readonly Observation[]): void {
+    this.main.notify('observe', [observations]);
+  }
+
+  report(report: TaskReport): void {
+    this.main.notify('report', [report]);
+  }
+}
