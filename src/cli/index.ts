@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { runReset } from './reset.js';
 import { runStart } from './start.js';
 import { runValidate } from './validate.js';
 
@@ -24,6 +25,17 @@ program
   .argument('<file>', 'the YAML configuration')
   .action(async (file: string) => {
     process.exitCode = await runValidate(file);
+  });
+
+program
+  .command('reset')
+  .description(
+    "forget a pipeline's checkpoints and state: on the next start it rereads its topics from the earliest record",
+  )
+  .requiredOption('-c, --config <file>', 'the YAML configuration the platform runs with')
+  .argument('<pipeline>', 'the pipeline to reset')
+  .action(async (pipeline: string, options: { config: string }) => {
+    process.exitCode = await runReset(pipeline, { config: options.config });
   });
 
 program

@@ -3,50 +3,16 @@
  * HTTP, and stop gracefully on SIGTERM — intake stops, pipelines drain and checkpoint —
  * so that nothing read is lost.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedLog } from '../../src/connectors/log/index.js';
+import { CheckpointStore } from '../../src/store/checkpoint-store.js';
 import { openSeriesStore } from '../../src/store/index.js';
-
-const CLI = fileURLToPath(new URL('../../dist/src/cli/index.js', import.meta.url));
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-};
-
-const until = async (check: () => boolean | Promise<boolean>, what: string) => {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
+import { CLI, freePort, run, until } from './helpers.js';
 
 describe('tributary start', () => {
   const dirs: string[] = [];
@@ -123,12 +89,12 @@ describe('tributary start', () => {
     expect(started.output()).toContain('"msg":"stopped"');
 
     const store = await openSeriesStore({ backend: 'pglite', dataDir: join(dir, 'data', 'store') });
-    const checkpoint = (await store.loadCheckpoint('per-customer')) as { offsets: Record<string, number> };
+    const { task } = await CheckpointStore.on(store).load('per-customer', 'all', []);
     await store.close();
-    expect(checkpoint.offsets).toEqual({ orders: 3 });
+    expect(JSON.parse(task!.positions)).toEqual([{ topic: 'orders', partition: 0, offset: 3 }]);
 
     const log = await openEmbeddedLog({ dir: join(dir, 'data', 'log') });
-    const { records } = await log.read('order-copies', 0);
+    const { records } = await log.read('order-copies', 0, 0);
     await log.close();
     expect(records.map((r) => JSON.parse(r.value.toString()))).toEqual([orders[1], orders[2]]);
   });

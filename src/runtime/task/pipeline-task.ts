@@ -19,7 +19,7 @@ import type { TaskHost } from '../host/task-host.js';
 import { DeadLetterSink } from './dead-letter-sink.js';
 import { decodeBatch } from './decode.js';
 import { carryOver, type LegacyCheckpoint } from './legacy-checkpoint.js';
-import { checkMeta, ownedGroups, type TaskMeta } from './task-meta.js';
+import { checkMeta, ownedGroups, type TaskMeta, withResetAdvice } from './task-meta.js';
 import { MAX_RECENT_PER_REPORT, type TaskReport, type TaskStatus } from './task-report.js';
 import { type TaskSpec, taskPartition } from './task-spec.js';
 
@@ -118,8 +118,12 @@ export class PipelineTask implements JobOutput {
     let positions: PartitionOffset[] = [];
     if (saved.task) {
       const meta = checkMeta(JSON.parse(saved.task.meta) as TaskMeta, { pipeline: plan.name, keyGroups });
-      this.job.loadMeta(meta.job);
-      state.restore(saved.groups);
+      try {
+        this.job.loadMeta(meta.job);
+        state.restore(saved.groups);
+      } catch (error) {
+        throw withResetAdvice(error, plan.name);
+      }
       positions = JSON.parse(saved.task.positions) as PartitionOffset[];
       this.lastCheckpoint = { at: saved.task.at, durationMs: 0, stateBytes: 0 };
       this.deps.logger?.info(
@@ -129,7 +133,11 @@ export class PipelineTask implements JobOutput {
     } else if (partition === undefined) {
       const legacy = await host.loadLegacyCheckpoint(this.pipeline);
       if (legacy !== undefined) {
-        positions = carryOver(this.job, plan, legacy as LegacyCheckpoint);
+        try {
+          positions = carryOver(this.job, plan, legacy as LegacyCheckpoint);
+        } catch (error) {
+          throw withResetAdvice(error, plan.name);
+        }
         state.writeAllNext();
         this.lastCheckpoint = { at: (legacy as LegacyCheckpoint).at, durationMs: 0, stateBytes: 0 };
         this.deps.logger?.info(

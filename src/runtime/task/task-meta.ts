@@ -21,6 +21,21 @@ export const ownedGroups = (
   return partition === undefined ? all : all.filter((g) => partitionOfGroup(g, partitions) === partition);
 };
 
+/** The way out when a checkpoint does not fit: rebuild the state from what the log still holds. */
+const resetAdvice = (pipeline: string): string =>
+  `start the pipeline afresh with \`tributary reset --config FILE ${pipeline}\` (its state is rebuilt from what the log still holds)`;
+
+/**
+ * A checkpoint the engine refused (operators added, removed or renamed) with the way out the
+ * engine cannot know of; other errors as they are.
+ */
+export const withResetAdvice = (error: unknown, pipeline: string): unknown =>
+  error instanceof TributaryError && error.code === 'TRB_SNAPSHOT_MISMATCH'
+    ? new TributaryError('TRB_SNAPSHOT_MISMATCH', `${error.message} Or ${resetAdvice(pipeline)}.`, {
+        cause: error,
+      })
+    : error;
+
 /** The saved meta, if it fits the task as it runs now; otherwise an error that says what changed and the way out. */
 export const checkMeta = (
   meta: TaskMeta,
@@ -30,8 +45,7 @@ export const checkMeta = (
     throw new TributaryError(
       'TRB_SNAPSHOT_MISMATCH',
       `the checkpoint of pipeline "${now.pipeline}" has format ${String(meta.format)}, which this Tributary does not read; ` +
-        'upgrade Tributary, or start the pipeline afresh with `tributary reset --config FILE ' +
-        `${now.pipeline}\` (its state is rebuilt from what the log still holds)`,
+        `upgrade Tributary, or ${resetAdvice(now.pipeline)}`,
     );
   }
   if (meta.keyGroups !== now.keyGroups) {
@@ -39,7 +53,7 @@ export const checkMeta = (
       'TRB_SNAPSHOT_MISMATCH',
       `the checkpoint of pipeline "${now.pipeline}" splits its state into ${meta.keyGroups} key groups, but with the ` +
         `partitions its topics have now it needs ${now.keyGroups}: a source topic's partition count changed. ` +
-        `Restore the partition count, or start the pipeline afresh with \`tributary reset --config FILE ${now.pipeline}\``,
+        `Restore the partition count, or ${resetAdvice(now.pipeline)}`,
     );
   }
   return meta;
