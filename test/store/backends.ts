@@ -16,6 +16,8 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127
 export interface SentStatement {
   readonly text: string;
   readonly parameters: number;
+  /** The length of its first parameter when that is an array (the rows of an `unnest`), else 1. */
+  readonly rows: number;
   readonly inTransaction: boolean;
 }
 
@@ -28,7 +30,13 @@ const recording = (backend: SqlBackend): RecordingBackend => {
   const sent: SentStatement[] = [];
   const noting = (db: SqlExecutor, inTransaction: boolean): SqlExecutor => ({
     query: (text, values) => {
-      sent.push({ text, parameters: values?.length ?? 0, inTransaction });
+      const first = values?.[0];
+      sent.push({
+        text,
+        parameters: values?.length ?? 0,
+        rows: Array.isArray(first) ? first.length : 1,
+        inTransaction,
+      });
       return db.query(text, values);
     },
   });

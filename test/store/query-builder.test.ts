@@ -3,7 +3,6 @@ import {
   checkQuery,
   deleteExpired,
   deleteResults,
-  MAX_PARAMETERS,
   MAX_RESULTS_PER_STATEMENT,
   selectBuckets,
   selectResults,
@@ -39,7 +38,7 @@ describe('the statements of the store', () => {
     }
   });
 
-  it('fits the largest batch statement within the protocol’s parameter limit', () => {
+  it('binds the largest batch as five array parameters, one statement text for any row count', () => {
     const results = Array.from({ length: MAX_RESULTS_PER_STATEMENT }, (_, i) => ({
       key: i,
       start: 0,
@@ -49,8 +48,13 @@ describe('the statements of the store', () => {
 
     const statement = upsertResults(tables, toWriteRows([{ series: 's', results }]).upserts);
 
-    expect(statement.values.length).toBeLessThanOrEqual(MAX_PARAMETERS);
+    expect(statement.values).toHaveLength(5);
+    expect(
+      statement.values.every((column) => (column as unknown[]).length === MAX_RESULTS_PER_STATEMENT),
+    ).toBe(true);
     expect(statement.text.match(/ON CONFLICT/g)).toHaveLength(1);
+    const one = upsertResults(tables, toWriteRows([{ series: 's', results: results.slice(0, 1) }]).upserts);
+    expect(one.text).toBe(statement.text);
   });
 
   it('keeps aggregation fields and drops key, start and end from them', () => {

@@ -100,8 +100,10 @@ describe.each(databases)('series store on %s', (_name, database) => {
 
       expect(await store.upsert('batched', results)).toEqual({ rows: 5000, changed: 5000 });
 
+      // 1,000 rows per statement (the default), each column one array parameter.
       const inserts = backend.sent.filter((s) => s.text.startsWith('INSERT'));
-      expect(inserts.map((s) => s.parameters)).toEqual([5000, 5000, 5000, 5000, 5000]);
+      expect(inserts.map((s) => s.parameters)).toEqual([5, 5, 5, 5, 5]);
+      expect(inserts.map((s) => s.rows)).toEqual([1000, 1000, 1000, 1000, 1000]);
       expect(inserts.every((s) => s.inTransaction)).toBe(true);
       expect(await store.query('batched', { from: T0, to: T0 + 100 * MINUTE })).toHaveLength(5000);
     });
