@@ -1,8 +1,10 @@
 import type { Plan } from '../../engine/plan/plan.js';
 import { type Clock, systemClock } from '../../engine/time/clock.js';
+import { describeError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { TaskHost } from '../host/task-host.js';
 import { PipelineTask } from '../task/pipeline-task.js';
+import { failedToStart } from '../task/task-report.js';
 import type { TaskSpec } from '../task/task-spec.js';
 import type { PlanRecipe } from '../workers/plan-recipe.js';
 import type { WorkerPool } from '../workers/worker-pool.js';
@@ -32,6 +34,11 @@ export interface TaskManagerOptions {
  * starts on its new member from that checkpoint. The same moves follow a worker that
  * crashed: its tasks start again elsewhere from their last checkpoints. On Kafka, a
  * consumer group's rebalance drives the same two steps.
+ *
+ * A task that cannot start — its checkpoint no longer fits the pipeline, its plan does not
+ * fit its topics, a worker cannot build its plan — fails alone, as a task that fails while
+ * running does: its pipeline shows status `failed` with the reason, and the other tasks
+ * (and the platform) run on.
  */
 export class TaskManager {
   private readonly tasks = new Map<string, PlannedTask>();
@@ -116,22 +123,41 @@ export class TaskManager {
     );
   }
 
+  /** Starts a task on `member`; one that cannot start is reported failed, never thrown. */
   private async startOn(member: string, task: PlannedTask): Promise<void> {
     const key = taskKey(task.spec);
+    // Placed even if it fails: it stops there with the others, and a crash of its worker
+    // (or a move) tries it again.
     this.placement.set(key, member);
-    if (member === MAIN) {
-      const running = new PipelineTask({
-        spec: task.spec,
-        plan: task.plan,
-        host: this.options.host,
-        clock: this.options.clock ?? systemClock,
-        logger: this.options.logger?.child({ pipeline: task.spec.pipeline, task: task.spec.task }),
-      });
-      this.local.set(key, running);
-      await running.start();
-    } else {
-      await this.options.pool!.start(member, task.spec, task.recipe!);
+    try {
+      if (member === MAIN) {
+        const running = new PipelineTask({
+          spec: task.spec,
+          plan: task.plan,
+          host: this.options.host,
+          clock: this.options.clock ?? systemClock,
+          logger: this.options.logger?.child({ pipeline: task.spec.pipeline, task: task.spec.task }),
+        });
+        this.local.set(key, running);
+        await running.start();
+      } else {
+        await this.options.pool!.start(member, task.spec, task.recipe!);
+      }
+    } catch (error) {
+      // Nothing of it runs (a worker forgets a task that failed to start): no stop to ask for,
+      // and no later report of its own to override this one.
+      this.local.delete(key);
+      this.failed(member, task, error);
     }
+  }
+
+  private failed(member: string, { spec }: PlannedTask, error: unknown): void {
+    const reason = describeError(error);
+    this.options.logger?.error(
+      { pipeline: spec.pipeline, task: spec.task, member, error: reason },
+      `pipeline "${spec.pipeline}" task ${spec.task} could not start: ${reason.message}`,
+    );
+    this.options.host.report(failedToStart(spec, reason.message));
   }
 
   private async stopOn(member: string, task: PlannedTask): Promise<void> {

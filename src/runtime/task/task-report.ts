@@ -2,6 +2,7 @@ import type { DeadLetterRecord } from '../../connectors/dead-letter.js';
 import type { PartitionLag } from '../../connectors/source.js';
 import type { NodeStats } from '../../engine/job/job.js';
 import type { LateEvent } from '../../engine/operators/operator.js';
+import type { TaskSpec } from './task-spec.js';
 
 export type TaskStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -38,3 +39,29 @@ export interface TaskReport {
 
 /** Records a report carries at most, of each kind. */
 export const MAX_RECENT_PER_REPORT = 100;
+
+/**
+ * The report of a task that could not start (its checkpoint no longer fits, say): failed,
+ * with the reason, having read and written nothing. It takes the path of a task that fails
+ * while running, so the pipeline's status and the API show it the same way.
+ */
+export const failedToStart = (
+  { pipeline, task }: Pick<TaskSpec, 'pipeline' | 'task'>,
+  error: string,
+): TaskReport => ({
+  pipeline,
+  task,
+  status: 'failed',
+  error,
+  recordsIn: 0,
+  recordsOut: {},
+  deadLetters: {},
+  lateEvents: 0,
+  operators: [],
+  watermark: null,
+  lag: [],
+  lastCheckpoint: null,
+  latencies: [],
+  recentDeadLetters: [],
+  recentLate: [],
+});
