@@ -37,6 +37,11 @@ export interface SavedTask {
   readonly task?: TaskCheckpointRow;
   /** The rows of the groups asked for, by group then seq: each group's full row first. */
   readonly groups: StateGroupRow[];
+  /**
+   * Every task of the pipeline that has a checkpoint, this one included (as `tasks` lists
+   * them): tells a task whether the checkpoints it finds were taken by tasks laid out as now.
+   */
+  readonly tasks: string[];
 }
 
 /** Group rows per INSERT: 4 parameters each, far below PostgreSQL's 65,535. */
@@ -62,13 +67,16 @@ export class CheckpointStore {
     return new CheckpointStore(backend, tablesIn(schema));
   }
 
-  /** The task's checkpoint and the state rows of `groups`. */
+  /** The task's checkpoint, the state rows of `groups`, and which tasks of the pipeline have a checkpoint. */
   load(pipeline: string, task: string, groups: readonly number[]): Promise<SavedTask> {
     return this.#guard(`loading the checkpoint of "${pipeline}" task ${task}`, async () => {
       const t = this.#t;
+      // Every task's row, but only this task's meta and positions: the others' ids are enough.
       const { rows } = await this.#backend.query<TaskRow>(
-        `SELECT checkpoint_id, taken_at, meta, positions FROM ${t.taskCheckpoints}
-          WHERE pipeline = $1 AND task = $2`,
+        `SELECT task, checkpoint_id, taken_at,
+            CASE WHEN task = $2 THEN meta END AS meta,
+            CASE WHEN task = $2 THEN positions END AS positions
+          FROM ${t.taskCheckpoints} WHERE pipeline = $1 ORDER BY task`,
         [pipeline, task],
       );
       const state = await this.#backend.query<GroupRow>(
@@ -76,15 +84,15 @@ export class CheckpointStore {
           WHERE pipeline = $1 AND key_group = ANY($2::integer[]) ORDER BY key_group, seq`,
         [pipeline, [...groups]],
       );
-      const row = rows[0];
+      const row = rows.find((r) => r.task === task);
       return {
         task: row && {
           pipeline,
           task,
           id: Number(row.checkpoint_id),
           at: Number(row.taken_at),
-          meta: row.meta,
-          positions: row.positions,
+          meta: row.meta!,
+          positions: row.positions!,
         },
         groups: state.rows.map((r) => ({
           group: r.key_group,
@@ -92,6 +100,7 @@ export class CheckpointStore {
           full: r.full_state,
           data: r.data,
         })),
+        tasks: rows.map((r) => r.task),
       };
     });
   }
@@ -154,10 +163,12 @@ export class CheckpointStore {
 }
 
 interface TaskRow extends Record<string, unknown> {
+  task: string;
   checkpoint_id: number | string;
   taken_at: number | string;
-  meta: string;
-  positions: string;
+  /** Null on the rows of the other tasks, whose ids are all `load` reads of them. */
+  meta: string | null;
+  positions: string | null;
 }
 
 interface GroupRow extends Record<string, unknown> {

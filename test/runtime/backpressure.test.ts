@@ -52,7 +52,7 @@ describe('a pipeline with a slow sink', () => {
     let last: TaskReport | undefined;
     const host: TaskHost = {
       log: slow,
-      loadCheckpoint: async () => ({ groups: [] }),
+      loadCheckpoint: async () => ({ groups: [], tasks: [] }),
       writeCheckpoint: async () => {},
       loadLegacyCheckpoint: async () => undefined,
       writeSeries: async () => {},

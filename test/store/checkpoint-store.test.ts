@@ -43,7 +43,7 @@ describe.each(databases)('checkpoint store on %s', (_name, database) => {
   });
 
   it('has nothing for a task that never checkpointed', async () => {
-    expect(await store.load('clicks', 'all', [0, 1, 2])).toEqual({ task: undefined, groups: [] });
+    expect(await store.load('clicks', 'all', [0, 1, 2])).toEqual({ task: undefined, groups: [], tasks: [] });
   });
 
   it('keeps the latest task row and the rows of the groups asked for, each group from its full row on', async () => {
@@ -92,6 +92,17 @@ describe.each(databases)('checkpoint store on %s', (_name, database) => {
     await store.reset('clicks');
     expect(await store.tasks('clicks')).toEqual([]);
     expect((await store.load('clicks', 'all', [0, 1, 2])).groups).toEqual([]);
+  });
+
+  it('tells a task which tasks of its pipeline have a checkpoint, with its own meta only', async () => {
+    await store.write({ task: task(7, { pipeline: 'laid-out', task: '0' }), groups: [] });
+    await store.write({ task: task(8, { pipeline: 'laid-out', task: '1' }), groups: [] });
+    const own = await store.load('laid-out', '1', []);
+    expect(own.tasks).toEqual(['0', '1']);
+    expect(own.task).toEqual(task(8, { pipeline: 'laid-out', task: '1' }));
+    // A task with no checkpoint of its own still learns of its siblings'.
+    const fresh = await store.load('laid-out', '2', []);
+    expect(fresh).toEqual({ task: undefined, groups: [], tasks: ['0', '1'] });
   });
 
   it('splits a checkpoint of many groups into several inserts, in one transaction', async () => {

@@ -7,6 +7,9 @@ import type { PlannedTask } from './task-manager.js';
 /** Operators whose state is per key, and so must see every record of a key. */
 const KEYED_STATE = new Set(['window', 'process', 'dedupe', 'intervalJoin']);
 
+/** Whether a plan keeps state per key. */
+export const keepsKeyedState = (plan: Plan): boolean => plan.nodes.some((node) => KEYED_STATE.has(node.kind));
+
 /**
  * Whether a pipeline can run as one task per partition. Yes when it keeps no keyed state,
  * or when every key it keeps state by is the key its topics are partitioned by (each
@@ -14,7 +17,7 @@ const KEYED_STATE = new Set(['window', 'process', 'dedupe', 'intervalJoin']);
  * partition: keys spread over partitions meet in one place.
  */
 export const runsPerPartition = (plan: Plan): boolean => {
-  if (!plan.nodes.some((node) => KEYED_STATE.has(node.kind))) return true;
+  if (!keepsKeyedState(plan)) return true;
   const keyBys = plan.nodes.filter((node) => node.kind === 'keyBy');
   const ownDedupeKey = plan.nodes.some((node) => node.kind === 'dedupe' && node.fn !== undefined);
   return keyBys.length > 0 && keyBys.every((node) => node.partitioned === true) && !ownDedupeKey;

@@ -11,7 +11,7 @@ import type { TaskReport } from '../task/task-report.js';
  */
 export interface TaskHost {
   readonly log: LogAccess;
-  /** The task's last checkpoint and the state rows of the key groups it owns. */
+  /** The task's last checkpoint, the state rows of the key groups it owns, and which tasks of the pipeline have checkpoints. */
   loadCheckpoint(pipeline: string, task: string, groups: readonly number[]): Promise<SavedTask>;
   writeCheckpoint(write: CheckpointWrite): Promise<void>;
   /** A pipeline's checkpoint of the format before key groups (one whole document), if it has one. */

@@ -13,12 +13,14 @@ import type { Clock } from '../../engine/time/clock.js';
 import { describeError, TributaryError } from '../../errors.js';
 import { type Format, formatNamed } from '../../formats/index.js';
 import type { Logger } from '../../observability/logger.js';
+import { keepsKeyedState } from '../assignment/plan-tasks.js';
 import { CheckpointCoordinator, type CheckpointStep } from '../checkpoint/coordinator.js';
 import { GroupedState } from '../checkpoint/grouped-state.js';
 import type { TaskHost } from '../host/task-host.js';
 import { DeadLetterSink } from './dead-letter-sink.js';
 import { decodeBatch } from './decode.js';
 import { carryOver, type LegacyCheckpoint } from './legacy-checkpoint.js';
+import { checkLayout, refuseLegacyCheckpoint } from './task-layout.js';
 import { checkMeta, ownedGroups, type TaskMeta, withResetAdvice } from './task-meta.js';
 import { MAX_RECENT_PER_REPORT, type TaskReport, type TaskStatus } from './task-report.js';
 import { type TaskSpec, taskPartition } from './task-spec.js';
@@ -115,9 +117,15 @@ export class PipelineTask implements JobOutput {
     const owned = ownedGroups(keyGroups, partitionCount, partition);
     const state = new GroupedState(this.job, keyGroups, owned);
     const saved = await host.loadCheckpoint(this.pipeline, this.task, owned);
+    const place = { pipeline: plan.name, task: this.task, partitions: partitionCount };
+    checkLayout(place, saved);
     let positions: PartitionOffset[] = [];
     if (saved.task) {
-      const meta = checkMeta(JSON.parse(saved.task.meta) as TaskMeta, { pipeline: plan.name, keyGroups });
+      const meta = checkMeta(JSON.parse(saved.task.meta) as TaskMeta, {
+        ...place,
+        keyGroups,
+        keyedByPartition: partition !== undefined && keepsKeyedState(plan),
+      });
       try {
         this.job.loadMeta(meta.job);
         state.restore(saved.groups);
@@ -145,6 +153,9 @@ export class PipelineTask implements JobOutput {
           'restored from a checkpoint of the format before key groups; the next checkpoint rewrites it',
         );
       }
+    } else if (saved.tasks.length === 0 && (await host.loadLegacyCheckpoint(this.pipeline)) !== undefined) {
+      // Once a task of this layout has checkpointed, the old document is history, not a refusal.
+      refuseLegacyCheckpoint(place);
     }
     const resume = new Map(positions.map((p) => [partitionId(p), p.offset]));
     for (const { source, partitions } of assigned) {
@@ -181,7 +192,13 @@ export class PipelineTask implements JobOutput {
       sinks: [this.deadLetters, ...this.sinks.values()],
       sources: this.sources.map((s) => s.source),
       state,
-      meta: (): TaskMeta => ({ format: 2, pipeline: plan.name, keyGroups, job: this.job.saveMeta() }),
+      meta: (): TaskMeta => ({
+        format: 2,
+        pipeline: plan.name,
+        keyGroups,
+        partitions: partitionCount,
+        job: this.job.saveMeta(),
+      }),
       storage: { write: (write) => host.writeCheckpoint(write) },
       now: () => this.deps.clock.now(),
       lastId: saved.task?.id ?? 0,

@@ -8,6 +8,11 @@ export interface TaskMeta {
   readonly format: 2;
   readonly pipeline: string;
   readonly keyGroups: number;
+  /**
+   * The partition count of the source topics when it was taken (the most, across them).
+   * Missing in checkpoints written before it was recorded: unknown, never a refusal.
+   */
+  readonly partitions?: number;
   readonly job: JobMeta;
 }
 
@@ -22,7 +27,7 @@ export const ownedGroups = (
 };
 
 /** The way out when a checkpoint does not fit: rebuild the state from what the log still holds. */
-const resetAdvice = (pipeline: string): string =>
+export const resetAdvice = (pipeline: string): string =>
   `start the pipeline afresh with \`tributary reset --config FILE ${pipeline}\` (its state is rebuilt from what the log still holds)`;
 
 /**
@@ -36,11 +41,22 @@ export const withResetAdvice = (error: unknown, pipeline: string): unknown =>
       })
     : error;
 
+/** The task as it runs now, which a saved meta must fit. */
+export interface TaskNow {
+  readonly pipeline: string;
+  readonly keyGroups: number;
+  readonly partitions: number;
+  /**
+   * Whether the task keeps the keyed state of one partition's keys (a partition task of a
+   * pipeline with keyed state). Only then does a new partition count break the restore: keys
+   * move to other partitions, away from their state. A task that reads every partition
+   * keeps every key whatever partition it arrives on, and a stateless one keeps none.
+   */
+  readonly keyedByPartition: boolean;
+}
+
 /** The saved meta, if it fits the task as it runs now; otherwise an error that says what changed and the way out. */
-export const checkMeta = (
-  meta: TaskMeta,
-  now: { readonly pipeline: string; readonly keyGroups: number },
-): TaskMeta => {
+export const checkMeta = (meta: TaskMeta, now: TaskNow): TaskMeta => {
   if (meta.format !== 2) {
     throw new TributaryError(
       'TRB_SNAPSHOT_MISMATCH',
@@ -48,13 +64,27 @@ export const checkMeta = (
         `upgrade Tributary, or ${resetAdvice(now.pipeline)}`,
     );
   }
+  const then =
+    meta.partitions === undefined ? '' : ` (its topics had ${describePartitions(meta.partitions)} then)`;
   if (meta.keyGroups !== now.keyGroups) {
     throw new TributaryError(
       'TRB_SNAPSHOT_MISMATCH',
-      `the checkpoint of pipeline "${now.pipeline}" splits its state into ${meta.keyGroups} key groups, but with the ` +
-        `partitions its topics have now it needs ${now.keyGroups}: a source topic's partition count changed. ` +
+      `the checkpoint of pipeline "${now.pipeline}" splits its state into ${meta.keyGroups} key groups${then}, but with the ` +
+        `${describePartitions(now.partitions)} its topics have now it needs ${now.keyGroups}: a source topic's partition count changed. ` +
+        `Restore the partition count, or ${resetAdvice(now.pipeline)}`,
+    );
+  }
+  if (now.keyedByPartition && meta.partitions !== undefined && meta.partitions !== now.partitions) {
+    throw new TributaryError(
+      'TRB_SNAPSHOT_MISMATCH',
+      `the checkpoint of pipeline "${now.pipeline}" was taken when its topics had ${describePartitions(meta.partitions)}; ` +
+        `they have ${now.partitions} now, which sends keys to other partitions than the tasks that hold their state. ` +
         `Restore the partition count, or ${resetAdvice(now.pipeline)}`,
     );
   }
   return meta;
 };
+
+/** "1 partition", "4 partitions". */
+export const describePartitions = (count: number): string =>
+  count === 1 ? '1 partition' : `${count} partitions`;
