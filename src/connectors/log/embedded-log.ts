@@ -1,6 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { TributaryError } from '../../errors.js';
 import { lockDirectory } from './directory.js';
+import { READ_MAX_BYTES } from './log-access.js';
 import type { Migration } from './migration.js';
 import {
   checkPartitionCount,
@@ -9,7 +10,8 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js';
-import type { DeletedSegment, FramesResult, ReadResult } from './partition-log.js';
+import type { DeletedSegment, ReadResult } from './partition-log.js';
+import type { PartitionSpan } from './partition-span.js';
 import type { AppendRecord } from './record-format.js';
 import type { RecoveryReport } from './recovery.js';
 import { type AppendResult, Topic } from './topic.js';
@@ -28,7 +30,7 @@ export interface CreateTopicOptions {
 }
 
 const DEFAULT_MAX_RECORDS = 10_000;
-const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BYTES = READ_MAX_BYTES;
 
 const checkOffset = (field: string, value: unknown): number => {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
@@ -214,23 +216,15 @@ export class EmbeddedLog {
   }
 
   /**
-   * `read`'s records as the frames stored on disk, in one buffer of their own that can move
-   * to another thread; whoever decodes them (`decodeFrames`) checks their CRCs. What a
-   * worker thread reads through the main thread: the main thread only copies bytes.
+   * Where the records of a partition from `fromOffset` are, for a reader that opens the
+   * files itself (`readPartitionSpan`): no I/O here, so serving a worker thread's reads
+   * costs the thread that owns the log nothing per record.
    */
-  async readFrames(
-    topic: string,
-    partition: number,
-    fromOffset: number,
-    options: ReadOptions = {},
-  ): Promise<FramesResult> {
-    this.assertOpen('readFrames');
+  locate(topic: string, partition: number, fromOffset: number): PartitionSpan {
+    this.assertOpen('locate');
     const log = this.partitionOf(topic, partition);
     const from = checkOffset('fromOffset', fromOffset);
-    const maxRecords = checkLimit('maxRecords', options.maxRecords, DEFAULT_MAX_RECORDS);
-    const maxBytes = checkLimit('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES);
-    if (!log) return { frames: new Uint8Array(0), count: 0, fromOffset: from, nextOffset: from };
-    return log.readFrames(from, { maxRecords, maxBytes });
+    return log ? log.locate(from) : { fromOffset: from, startOffset: 0, endOffset: 0 };
   }
 
   /**

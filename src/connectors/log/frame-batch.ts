@@ -3,9 +3,9 @@ import type { RecordBatch, RecordHeaders } from '../source.js';
 import { bodyLengthAt, decodeFrame, FRAME_HEADER_BYTES, frameIsIntact } from './record-format.js';
 
 /**
- * Frames read from a partition (`EmbeddedLog.readFrames`) as a `RecordBatch`, checked: each
- * frame's CRC is verified here, on the thread that decodes, so that the thread serving the
- * log only copies bytes. Values stay where they are in `frames`: no copy.
+ * Frames read from a partition (`readPartitionSpan`) as a `RecordBatch`, checked: each
+ * frame's CRC is verified here, on the thread that reads and decodes them, never on the thread
+ * that owns the log. Values stay where they are in `frames`: no copy.
  */
 export const decodeFrames = (
   topic: string,

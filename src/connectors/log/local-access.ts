@@ -1,7 +1,8 @@
 import { sleep } from '../../abortable.js';
 import type { PartitionOffset } from '../source.js';
 import type { EmbeddedLog } from './embedded-log.js';
-import type { LogAccess, LogRead } from './log-access.js';
+import { type LogAccess, READ_MAX_BYTES } from './log-access.js';
+import { readLocated } from './partition-span.js';
 
 /**
  * The embedded log as its own process's sources and sinks use it (`LogAccess`), and as the
@@ -14,19 +15,9 @@ export const localLogAccess = (log: EmbeddedLog, partitionsFor: (topic: string) 
     if (count > 0) return count;
     return (await log.createTopic(topic, { partitions: partitionsFor(topic) })).partitions;
   },
-  async read(topic, partition, offset, maxRecords): Promise<LogRead> {
-    const { frames, count, fromOffset, nextOffset } = await log.readFrames(topic, partition, offset, {
-      maxRecords,
-    });
-    return {
-      frames,
-      count,
-      fromOffset,
-      nextOffset,
-      startOffset: log.startOffset(topic, partition),
-      endOffset: log.endOffset(topic, partition),
-    };
-  },
+  read: (topic, partition, offset, maxRecords) =>
+    readLocated(() => log.locate(topic, partition, offset), { maxRecords, maxBytes: READ_MAX_BYTES }),
+  locate: async (topic, partition, offset) => log.locate(topic, partition, offset),
   async waitForData(positions, timeoutMs) {
     const done = new AbortController();
     const waits = positions.map((p) =>

@@ -1,11 +1,12 @@
 import type { PartitionOffset } from '../source.js';
+import type { PartitionSpan } from './partition-span.js';
 import type { AppendRecord } from './record-format.js';
 import type { AppendResult } from './topic.js';
 
 /**
  * The embedded log as its sources and sinks use it, wherever they run: on the main thread
- * it is the log itself; on a worker thread each call is a message to the main thread, and
- * a read comes back as one packed batch whose buffers move instead of being copied.
+ * it is the log itself; on a worker thread each call is a message to the main thread, except
+ * that a read only asks where the records are (`locate`) and reads the files itself.
  */
 export interface LogAccess {
   /** The topic's partition count; the topic is created (with its configured count) if new. */
@@ -15,6 +16,8 @@ export interface LogAccess {
    * disk (`decodeFrames` checks and decodes them), with the partition's bounds.
    */
   read(topic: string, partition: number, offset: number, maxRecords: number): Promise<LogRead>;
+  /** Where the records of one partition from `offset` are on disk (`EmbeddedLog.locate`). */
+  locate(topic: string, partition: number, offset: number): Promise<PartitionSpan>;
   /**
    * The end offsets of `positions`' partitions, once at least one of them is past its
    * position, or after `timeoutMs`.
@@ -34,3 +37,6 @@ export interface LogRead {
   /** The offset the next appended record gets. */
   readonly endOffset: number;
 }
+
+/** The bytes a read returns at most (about: it returns one record however large). */
+export const READ_MAX_BYTES = 1024 * 1024;

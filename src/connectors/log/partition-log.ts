@@ -1,6 +1,7 @@
 import { TributaryError } from '../../errors.js';
 import { syncDirectory } from './directory.js';
 import { EndWatch } from './end-watch.js';
+import { chunkBytesFor, type PartitionSpan } from './partition-span.js';
 import {
   type AppendRecord,
   decodeFrame,
@@ -47,13 +48,6 @@ export interface ReadLimits {
 }
 
 /** Frames as stored: `count` of them, back to back, from `fromOffset`. */
-export interface FramesResult {
-  readonly frames: Uint8Array;
-  readonly count: number;
-  readonly fromOffset: number;
-  readonly nextOffset: number;
-}
-
 export interface ReadResult {
   readonly records: LogRecord[];
   /** Where the read started: the requested offset, or the first retained one if that is later. */
@@ -78,8 +72,6 @@ interface PendingAppend {
   readonly resolve: (result: PartitionAppend) => void;
   readonly reject: (error: unknown) => void;
 }
-
-const MAX_READ_CHUNK_BYTES = 8 * 1024 * 1024;
 
 /**
  * One partition of a topic: its segments, the group-committing writer and the readers' view.
@@ -166,35 +158,23 @@ export class PartitionLog {
     return { records, fromOffset, nextOffset };
   }
 
-  /**
-   * The frames of `read`, as they are on disk, copied into one buffer of their own (it can
-   * move to another thread): reading costs this thread a copy, and checking each frame's
-   * CRC and decoding it are left to the reader (`decodeFrames`).
-   */
-  async readFrames(from: number, limits: ReadLimits): Promise<FramesResult> {
-    // Frames follow each other in the chunks a read fills: copy runs of them, not one by one.
-    const runs: Buffer[] = [];
-    let run: { buffer: Buffer; start: number; end: number } | undefined;
-    let count = 0;
-    let bytes = 0;
-    const { fromOffset, nextOffset } = await this.scan(from, limits, false, (buffer, at, frameBytes) => {
-      count++;
-      bytes += frameBytes;
-      if (run && run.buffer === buffer && run.end === at) {
-        run.end += frameBytes;
-        return;
-      }
-      if (run) runs.push(run.buffer.subarray(run.start, run.end));
-      run = { buffer, start: at, end: at + frameBytes };
-    });
-    if (run) runs.push(run.buffer.subarray(run.start, run.end));
-    const frames = new Uint8Array(bytes);
-    let at = 0;
-    for (const piece of runs) {
-      frames.set(piece, at);
-      at += piece.length;
-    }
-    return { frames, count, fromOffset, nextOffset };
+  /** Where a reader that opens the files itself finds the records from `from` (no I/O here). */
+  locate(from: number): PartitionSpan {
+    if (this.closed) throw this.closedError('read');
+    const { startOffset, visibleEnd: endOffset } = this;
+    const fromOffset = Math.max(from, startOffset);
+    if (fromOffset >= endOffset) return { fromOffset, startOffset, endOffset };
+    const segment = this.segmentFor(fromOffset);
+    return {
+      fromOffset,
+      startOffset,
+      endOffset,
+      segment: {
+        ...segment.span(fromOffset),
+        nextOffset: segment.nextOffset,
+        indexIntervalBytes: this.settings.indexIntervalBytes,
+      },
+    };
   }
 
   /** Walks the segments from `from`, handing each frame that fits `limits` to `take`. */
@@ -209,7 +189,7 @@ export class PartitionLog {
     let fromOffset = offset;
     const end = this.visibleEnd;
     const budget: ReadBudget = { records: limits.maxRecords, bytes: limits.maxBytes, taken: 0 };
-    const chunkBytes = Math.min(limits.maxBytes, MAX_READ_CHUNK_BYTES) + this.settings.indexIntervalBytes;
+    const chunkBytes = chunkBytesFor(limits.maxBytes, this.settings.indexIntervalBytes);
     while (offset < end && budget.records > 0) {
       const segment = this.segmentFor(offset);
       const before = budget.taken;

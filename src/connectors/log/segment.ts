@@ -226,49 +226,22 @@ export class Segment {
     await rm(this.indexPath, { force: true });
   }
 
-  /**
-   * Hands `take` the frames from offset `from` up to `end` (exclusive) that fit the budget,
-   * each checked to hold the offset it should. With `verify`, each frame's CRC is checked
-   * here too; without it, whoever decodes the frames checks it (on another thread).
-   * Opens its own file handle, so a roll or retention cannot close it underneath.
-   */
-  async read(
+  /** Where a reader finds the records from `from` in this file, as far as it is written. */
+  span(from: number): SegmentSpan {
+    const { offset, position } = this.index.floor(from);
+    return { path: this.path, offset, position, size: this.size };
+  }
+
+  /** `readSpan` over this segment. */
+  read(
     from: number,
     end: number,
     budget: ReadBudget,
     chunkBytes: number,
-    take: (buffer: Buffer, at: number, frameBytes: number) => void,
+    take: FrameTaker,
     verify: boolean,
   ): Promise<void> {
-    const start = this.index.floor(from);
-    const handle = await open(this.path, 'r');
-    try {
-      const reader = new FrameReader(handle, start.position, this.size, chunkBytes, false);
-      for (let offset = start.offset; offset < end && budget.records > 0; offset++) {
-        let frameBytes = reader.peek();
-        while (frameBytes === FRAME_NEEDS_READ) {
-          await reader.fill();
-          frameBytes = reader.peek();
-        }
-        if (frameBytes === FRAME_END) return;
-        if (frameBytes < 0) throw this.corrupt(reader.position, offset, 'has an invalid length');
-        if (offset >= from) {
-          if (budget.taken > 0 && frameBytes > budget.bytes) return;
-          if (verify && !frameIsIntact(reader.buffer, reader.at, frameBytes)) {
-            throw this.corrupt(reader.position, offset, 'failed its CRC32 check');
-          }
-          const says = frameOffset(reader.buffer, reader.at);
-          if (says !== offset) throw this.corrupt(reader.position, offset, `says offset ${says}`);
-          take(reader.buffer, reader.at, frameBytes);
-          budget.records--;
-          budget.bytes -= frameBytes;
-          budget.taken++;
-        }
-        reader.advance(frameBytes);
-      }
-    } finally {
-      await handle.close();
-    }
+    return readSpan(this.span(from), from, end, budget, chunkBytes, take, verify);
   }
 
   private indexFrame(position: number, offset: number): void {
@@ -284,16 +257,74 @@ export class Segment {
     }
     return this.handle;
   }
-
-  private corrupt(position: number, offset: number, problem: string): TributaryError {
-    return new TributaryError(
-      'TRB_LOG_CORRUPT',
-      `${this.path} at byte ${position}: the record for offset ${offset} ${problem}, so the disk changed ` +
-        'it after it was written; restore the partition from a backup, or move this segment and the ones after ' +
-        'it away to drop them (the log reopens at the last intact record)',
-    );
-  }
 }
+
+/** A segment file as a reader on any thread sees it: an index entry to start from, and the written size. */
+export interface SegmentSpan {
+  readonly path: string;
+  /** The offset of the frame at `position`: at or below the offset wanted. */
+  readonly offset: number;
+  readonly position: number;
+  /** Bytes completely written: frames past it are not read. */
+  readonly size: number;
+}
+
+/** Receives a frame in place: `frameBytes` bytes of `buffer` from `at`. */
+export type FrameTaker = (buffer: Buffer, at: number, frameBytes: number) => void;
+
+/**
+ * Hands `take` the frames of a segment file from offset `from` up to `end` (exclusive) that
+ * fit the budget, each checked to hold the offset it should. With `verify`, each frame's CRC
+ * is checked here too; without it, whoever decodes the frames checks it. Opens its own file
+ * handle, so a roll or retention cannot close it underneath, and needs nothing but the span:
+ * a worker thread reads the files this way, with the span from the thread that writes them.
+ */
+export const readSpan = async (
+  span: SegmentSpan,
+  from: number,
+  end: number,
+  budget: ReadBudget,
+  chunkBytes: number,
+  take: FrameTaker,
+  verify: boolean,
+): Promise<void> => {
+  const handle = await open(span.path, 'r');
+  try {
+    const reader = new FrameReader(handle, span.position, span.size, chunkBytes, false);
+    for (let offset = span.offset; offset < end && budget.records > 0; offset++) {
+      let frameBytes = reader.peek();
+      while (frameBytes === FRAME_NEEDS_READ) {
+        await reader.fill();
+        frameBytes = reader.peek();
+      }
+      if (frameBytes === FRAME_END) return;
+      if (frameBytes < 0) throw corruptFrame(span.path, reader.position, offset, 'has an invalid length');
+      if (offset >= from) {
+        if (budget.taken > 0 && frameBytes > budget.bytes) return;
+        if (verify && !frameIsIntact(reader.buffer, reader.at, frameBytes)) {
+          throw corruptFrame(span.path, reader.position, offset, 'failed its CRC32 check');
+        }
+        const says = frameOffset(reader.buffer, reader.at);
+        if (says !== offset) throw corruptFrame(span.path, reader.position, offset, `says offset ${says}`);
+        take(reader.buffer, reader.at, frameBytes);
+        budget.records--;
+        budget.bytes -= frameBytes;
+        budget.taken++;
+      }
+      reader.advance(frameBytes);
+    }
+  } finally {
+    await handle.close();
+  }
+};
+
+const corruptFrame = (path: string, position: number, offset: number, problem: string): TributaryError =>
+  new TributaryError(
+    'TRB_LOG_CORRUPT',
+    `${path} at byte ${position}: the record for offset ${offset} ${problem}, so the disk changed ` +
+      'it after it was written; restore the partition from a backup, or move this segment and the ones after ' +
+      'it away to drop them (the log reopens at the last intact record)',
+  );
 
 /** The buffers still to write after a short writev of `written` bytes. */
 const remainder = (buffers: readonly Buffer[], written: number): Buffer[] => {

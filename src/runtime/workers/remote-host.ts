@@ -1,5 +1,6 @@
 import type { Observation } from '../../alerts/model.js';
-import type { LogAccess, LogRead } from '../../connectors/log/log-access.js';
+import { type LogAccess, READ_MAX_BYTES } from '../../connectors/log/log-access.js';
+import { type PartitionSpan, readLocated } from '../../connectors/log/partition-span.js';
 import type { AppendRecord } from '../../connectors/log/record-format.js';
 import type { AppendResult } from '../../connectors/log/topic.js';
 import type { PartitionOffset } from '../../connectors/source.js';
@@ -19,8 +20,14 @@ export class RemoteHost implements TaskHost {
   constructor(private readonly main: RpcEndpoint) {
     this.log = {
       partitions: (topic) => main.call<number>('log.partitions', [topic]),
+      // The main thread says where the records are; this thread reads and checks them.
       read: (topic, partition, offset, maxRecords) =>
-        main.call<LogRead>('log.read', [topic, partition, offset, maxRecords]),
+        readLocated(() => this.log.locate(topic, partition, offset), {
+          maxRecords,
+          maxBytes: READ_MAX_BYTES,
+        }),
+      locate: (topic, partition, offset) =>
+        main.call<PartitionSpan>('log.locate', [topic, partition, offset]),
       waitForData: (positions, timeoutMs) =>
         main.call<PartitionOffset[]>('log.waitForData', [positions, timeoutMs]),
       append: (topic, records: readonly AppendRecord[]) =>

@@ -96,6 +96,7 @@ const killable = (host: TaskHost): TaskHost & { kill(): void } => {
     log: {
       partitions: guard((topic) => host.log.partitions(topic)),
       read: guard((topic, partition, offset, max) => host.log.read(topic, partition, offset, max)),
+      locate: guard((topic, partition, offset) => host.log.locate(topic, partition, offset)),
       waitForData: guard((positions, timeout) => host.log.waitForData(positions, timeout)),
       append: guard((topic, records) => host.log.append(topic, records)),
     },
