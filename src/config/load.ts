@@ -165,7 +165,6 @@ export const parseConfig = async (
   // API keys are checked even when other server settings are wrong: a secret's typo deserves a word too.
   const apiKeys = invalid(['server', 'api_keys']) ? [] : resolveApiKeys(config.server?.api_keys, report);
   const server = section('server', () => resolveServer(config.server, apiKeys));
-  const log = section('log', () => resolveLog(config.log));
   const store = section('store', () => resolveStore(config.store, report));
   section('alerts', () => {
     try {
@@ -189,6 +188,7 @@ export const parseConfig = async (
     ) as Record<string, T>;
   };
   const sourceFiles = validEntries<NonNullable<ConfigFile['sources']>[string]>('sources');
+  const log = section('log', () => resolveLog(config.log, sourceFiles));
   const sinkFiles = validEntries<NonNullable<ConfigFile['sinks']>[string]>('sinks');
   const sources = resolveSources(sourceFiles, { baseDir, generators: options.generators }, report);
   const sinks: Record<string, SinkSettings> = resolveSinks(sinkFiles, report);

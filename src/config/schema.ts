@@ -9,6 +9,7 @@
  */
 import Type, { type Static, type TSchema } from 'typebox';
 import { AlertingSchema } from '../alerts/schema.js';
+import { MAX_PARTITIONS } from '../connectors/log/options.js';
 import { INTAKE_CONNECTORS, SINK_CONNECTORS } from '../connectors/registry.js';
 
 /** `"10s"`, `"1m30s"` or milliseconds. */
@@ -70,6 +71,16 @@ export const ServerSchema = Type.Object(
 
 export const LogSchema = Type.Object(
   {
+    partitions: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PARTITIONS,
+        default: 1,
+        'x-hint': `a topic has 1 to ${MAX_PARTITIONS} partitions`,
+        description:
+          "Partitions of every topic the platform creates, unless its source's partitions says otherwise",
+      }),
+    ),
     fsync: Type.Optional(Type.Enum(['always', 'interval', 'never'], { default: 'interval' })),
     fsync_interval: Type.Optional(duration('With fsync: interval, how often', { default: '1s' })),
     segment_bytes: Type.Optional(size('A segment file rolls at this size', { default: '64mb' })),

@@ -34,6 +34,10 @@ export interface ServerSettings {
 
 /** Options of the embedded log, in the shape of its `EmbeddedLogOptions`. */
 export interface LogSettings {
+  /** Partitions of every topic the platform creates (`log.partitions`), unless `topics` says otherwise. */
+  readonly partitions: number;
+  /** Per topic, from the `partitions` of the source of its name. */
+  readonly topics: Readonly<Record<string, { readonly partitions: number }>>;
   readonly fsync: 'always' | 'interval' | 'never';
   readonly fsyncIntervalMs: number;
   readonly segmentBytes: number;
@@ -118,7 +122,17 @@ export const resolveApiKeys = (keys: ServerFile['api_keys'], report: Report): Ap
 /** Keys are secrets: messages show only their start. */
 const redact = (key: string): string => (key.length > 4 ? `${key.slice(0, 4)}…` : key);
 
-export const resolveLog = (log: ConfigFile['log']): LogSettings => ({
+/** The `log:` section, and the partitions each source gives its topic. */
+export const resolveLog = (
+  log: ConfigFile['log'],
+  sources: Readonly<Record<string, SourceFile>> = {},
+): LogSettings => ({
+  partitions: log?.partitions ?? 1,
+  topics: Object.fromEntries(
+    Object.entries(sources).flatMap(([name, source]) =>
+      typeof source.partitions === 'number' ? [[name, { partitions: source.partitions }]] : [],
+    ),
+  ),
   fsync: log?.fsync ?? 'interval',
   fsyncIntervalMs: millis(log?.fsync_interval, 1_000),
   segmentBytes: bytes(log?.segment_bytes, 64 * 1024 ** 2),

@@ -19,7 +19,8 @@ export interface SchemaProblem {
 }
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-// x-hint adds to a message; x-default is a default in words (`the sink name`) for the docs.
+// x-hint adds to a message (of a wrong choice, type or bound); x-default is a default in words
+// (`the sink name`) for the docs.
 ajv.addVocabulary(['x-hint', 'x-default']);
 ajv.addFormat('duration', { type: 'string', validate: isDuration });
 ajv.addFormat('size', { type: 'string', validate: isSize });
@@ -139,7 +140,7 @@ const translate = (error: ErrorObject, path: ConfigPath): SchemaProblem[] => {
         return one(`${show(error.data)} is not a size; use a string like "16mb" or a number of bytes`);
       }
       const expected = [params.type].flat().join(',').split(',').map(article).join(' or ');
-      return one(`must be ${expected}, got ${show(error.data)}`);
+      return one(`must be ${expected}, got ${show(error.data)}${hint}`);
     }
     case 'format': {
       const field = formatPath(path);
@@ -168,7 +169,7 @@ const translate = (error: ErrorObject, path: ConfigPath): SchemaProblem[] => {
         maximum: 'at most',
         exclusiveMaximum: 'below',
       }[error.keyword];
-      return one(`must be ${bound} ${params.limit}, got ${show(error.data)}`);
+      return one(`must be ${bound} ${params.limit}, got ${show(error.data)}${hint}`);
     }
     case 'minItems':
       return one(`must have at least ${params.limit} item${params.limit === 1 ? '' : 's'}`);

@@ -14,6 +14,8 @@ export const platformOptions = (
 ): PlatformOptions => ({
   dataDir: config.dataDir,
   log: {
+    partitions: config.log.partitions,
+    topics: config.log.topics,
     fsync: config.log.fsync,
     fsyncIntervalMs: config.log.fsyncIntervalMs,
     segmentBytes: config.log.segmentBytes,

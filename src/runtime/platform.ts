@@ -37,6 +37,7 @@ import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
 import { ProgressBoard } from './status/progress-board.js';
 import { DEFAULT_TASK_OPTIONS, type TaskOptions } from './task/task-spec.js';
+import { checkTopicPartitions } from './topic-partitions.js';
 import type { PlanRecipe } from './workers/plan-recipe.js';
 import { WorkerPool } from './workers/worker-pool.js';
 
@@ -45,6 +46,11 @@ export type { SourceSpec } from './intake.js';
 export interface PlatformOptions {
   /** Where the log, the embedded store and ingestor state live. */
   readonly dataDir: string;
+  /**
+   * The embedded log's options. Its `partitions` and `topics[name].partitions` are the counts
+   * the topics of the sources and of the pipelines' inputs must have: one that exists with
+   * another count on disk is refused at start (`TRB_LOG_BAD_CONFIG`), never repartitioned.
+   */
   readonly log?: Omit<EmbeddedLogOptions, 'dir'>;
   readonly store:
     | { readonly type: 'embedded' }
@@ -127,13 +133,16 @@ export class Platform implements PlatformApi {
       this.warn({ recovered }, 'the embedded log cut a torn tail left by a crash');
     for (const migrated of log.migrations)
       this.warn({ migrated }, 'the embedded log moved a topic to the partitioned layout');
+    const partitionsFor = (topic: string) =>
+      options.log?.topics?.[topic]?.partitions ?? options.log?.partitions ?? 1;
+    const plans = [...options.pipelines, ...PlatformAlerting.patternPlans(options.alerts)];
+    // Before anything creates a topic: only topics that were there already can disagree.
+    checkTopicPartitions(log, Object.keys(options.sources), plans, partitionsFor);
     this.store = await openSeriesStore(
       options.store.type === 'postgres'
         ? { backend: 'postgres', url: options.store.url, schema: options.store.schema }
         : { backend: 'pglite', dataDir: join(options.dataDir, 'store'), thread: true },
     );
-    const partitionsFor = (topic: string) =>
-      options.log?.topics?.[topic]?.partitions ?? options.log?.partitions ?? 1;
     this.logAccess = localLogAccess(log, partitionsFor);
     this.intake = new Intake(log, options.sources, this.instruments, this.clock);
     if (options.alerts) {
@@ -155,7 +164,6 @@ export class Platform implements PlatformApi {
       observe: (observations) => this.alertingState?.observe(observations),
       report: (report) => this.progress.receive(report, this.manager?.memberOf(report) ?? MAIN),
     });
-    const plans = [...options.pipelines, ...PlatformAlerting.patternPlans(options.alerts)];
     const tasks: PlannedTask[] = [];
     for (const plan of plans) tasks.push(...(await this.tasksOf(plan)));
     const workers = tasks.some((t) => t.recipe) ? (options.workers ?? availableParallelism()) : 0;

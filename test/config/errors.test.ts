@@ -212,6 +212,28 @@ const BAD_CONFIGS: BadConfig[] = [
     messages: ['pipelines.yaml:2: sources.clicks.rate: must be above 0, got -5'],
   },
   {
+    what: 'partition counts out of range, or not whole',
+    yaml: `log: { partitions: 0 }
+sources:
+  clicks: { type: http, partitions: 2000 }
+  orders: { type: generator, generator: clicks, partitions: 2.5 }
+  app: { type: file, path: app.log, partitions: four }
+`,
+    messages: [
+      'pipelines.yaml:1: log.partitions: must be at least 1, got 0 (a topic has 1 to 1024 partitions)',
+      'pipelines.yaml:3: sources.clicks.partitions: must be at most 1024, got 2000 (a topic has 1 to 1024 partitions)',
+      'pipelines.yaml:4: sources.orders.partitions: must be a whole number, got 2.5 (a topic has 1 to 1024 partitions)',
+      'pipelines.yaml:5: sources.app.partitions: must be a whole number, got "four" (a topic has 1 to 1024 partitions)',
+    ],
+  },
+  {
+    what: 'partitions on a sink, which keeps the count of the topic it writes',
+    yaml: 'sinks:\n  copies: { type: log, partitions: 4 }\n',
+    messages: [
+      'pipelines.yaml:2: sinks.copies.partitions: unknown key "partitions"; use one of: type, topic, format',
+    ],
+  },
+  {
     what: 'a port out of range',
     yaml: 'server:\n  port: 70000\n',
     messages: ['pipelines.yaml:2: server.port: must be at most 65535, got 70000'],

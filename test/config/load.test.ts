@@ -32,6 +32,8 @@ describe('the example configuration', () => {
     });
     expect(config.dataDir).toBe(`${fixtures}.tributary`);
     expect(config.log).toEqual({
+      partitions: 1,
+      topics: {},
       fsync: 'interval',
       fsyncIntervalMs: 1_000,
       segmentBytes: 64 * 1024 * 1024,
@@ -142,6 +144,8 @@ describe('a minimal configuration', () => {
       server: { host: '127.0.0.1', port: 8080, bodyLimit: 16 * 1024 * 1024, corsOrigins: [], apiKeys: [] },
       dataDir: '/srv/app/.tributary',
       log: {
+        partitions: 1,
+        topics: {},
         fsync: 'interval',
         fsyncIntervalMs: 1_000,
         segmentBytes: 64 * 1024 * 1024,
@@ -180,6 +184,32 @@ sources:
         pattern: '^(?<level>\\w+) (?<msg>.*)$',
       },
     });
+  });
+});
+
+describe('partitions of the log topics', () => {
+  it('gives every topic log.partitions, and a source that says so its own topic another count', async () => {
+    const config = await parseConfig(
+      `log: { partitions: 2 }
+sources:
+  clicks: { type: http, partitions: 4 }
+  gen: { type: generator, generator: clicks, partitions: 8 }
+  mq: { type: mqtt, topic: "sensors/#", partitions: 3 }
+  app: { type: file, path: app.log, partitions: 1 }
+  orders: { type: http }
+`,
+      { file: 'p.yaml', env: {}, cwd: '/srv' },
+    );
+    expect(config.log.partitions).toBe(2);
+    expect(config.log.topics).toEqual({
+      clicks: { partitions: 4 },
+      gen: { partitions: 8 },
+      mq: { partitions: 3 },
+      app: { partitions: 1 },
+    });
+    // The count is the topic's, not the ingestor's: the sources' own settings are as before.
+    expect(config.sources.clicks).toEqual({ type: 'http' });
+    expect(config.sources.gen).toEqual({ type: 'generator', generator: 'clicks', rate: 100 });
   });
 });
 

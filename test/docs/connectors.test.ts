@@ -42,6 +42,7 @@ describe('the connector docs generator', () => {
       '| `url` | string | `mqtt://127.0.0.1:1883` | The broker: mqtt://, mqtts://, ws://, wss://; MQTT_URL overrides it |',
       '| `topic` | string | required | MQTT topic filter; + stands for one level, # for the rest; e.g. `sensors/#` |',
       '| `qos` | `0` \\| `1` \\| `2` | `0` | 0: at most once; 1: at least once (acknowledged after the append); 2 is refused |',
+      "| `partitions` | integer (≥ 1, ≤ 1024) | `log.partitions` | Partitions of the source's topic, each read by a task of its own in a pipeline whose key_by is partitioned; a topic that exists must have this many already (Tributary never repartitions one) |",
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import type { IntakeConnector } from '../connector.js';
+import { sourceTopicOptions } from '../source-topic.js';
 import { createFileIngestor } from './file-ingestor.js';
 
 export type FileSourceSettings =
@@ -24,6 +25,7 @@ const options = Type.Object(
     pattern: Type.Optional(
       Type.String({ minLength: 1, description: 'With format: pattern, a regex with named groups' }),
     ),
+    ...sourceTopicOptions,
   },
   { additionalProperties: false },
 );

@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox';
 import { show, suggestion } from '../../config/issues.js';
 import { TributaryError } from '../../errors.js';
 import type { IntakeConnector } from '../connector.js';
+import { sourceTopicOptions } from '../source-topic.js';
 import type { GeneratorCatalogue } from './event-generator.js';
 import { createGeneratorIngestor } from './generator-ingestor.js';
 
@@ -23,6 +24,7 @@ const options = Type.Object(
         "Which generator, by its name in the catalogue the platform is given (tributary start gives the demo's: clicks, stock-ticks, iot-sensors, logins, host-metrics)",
     }),
     rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 100, description: 'Events per second' })),
+    ...sourceTopicOptions,
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import type { IntakeConnector } from '../connector.js';
+import { sourceTopicOptions } from '../source-topic.js';
 
 export interface HttpSourceSettings {
   readonly type: 'http';
@@ -12,7 +13,10 @@ export interface HttpSourceSettings {
 export const httpConnector: IntakeConnector<HttpSourceSettings> = {
   type: 'http',
   summary: 'Events POSTed to the API (/api/v1/streams/:name/events), and nothing else',
-  options: Type.Object({ type: Type.Literal('http') }, { additionalProperties: false }),
+  options: Type.Object(
+    { type: Type.Literal('http'), ...sourceTopicOptions },
+    { additionalProperties: false },
+  ),
   resolve: () => ({ type: 'http' }),
   create: () => undefined,
 };

@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { show } from '../../config/issues.js';
 import type { IntakeConnector } from '../connector.js';
+import { sourceTopicOptions } from '../source-topic.js';
 import { createMqttIngestor } from './mqtt-ingestor.js';
 import { DEFAULT_MQTT_URL } from './options.js';
 
@@ -35,6 +36,7 @@ const options = Type.Object(
         description: '0: at most once; 1: at least once (acknowledged after the append); 2 is refused',
       }),
     ),
+    ...sourceTopicOptions,
   },
   { additionalProperties: false },
 );
