@@ -20,6 +20,8 @@ const BENCHMARKS = [
   'expressions',
   'alerts',
   'checkpoint-incremental',
+  'parallel-pipelines',
+  'healthz-under-load',
 ];
 
 const requested = process.argv.slice(2);
