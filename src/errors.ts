@@ -39,7 +39,8 @@ export const ERROR_CODES = {
   },
   TRB_SNAPSHOT_MISMATCH: {
     domain: 'user',
-    summary: 'A checkpoint does not match the pipeline it is restored into.',
+    summary:
+      'A checkpoint does not fit the pipeline it is restored into: an operator was added, removed or renamed, a source partition count changed, or the task layout did.',
   },
   // The result store (src/store).
   TRB_STORE_UNREACHABLE: {
