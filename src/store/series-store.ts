@@ -11,8 +11,8 @@ export interface SeriesStoreOptions {
   /** The schema holding the store's tables (default `tributary`). */
   readonly schema?: string;
   /**
-   * Results per INSERT statement (default 1000, at most 13 107 = 65 535 parameters / 5). A
-   * larger write is split into statements of this size, all in one transaction.
+   * Results per upsert statement (default 1000, at most 10,000). A larger write is split into
+   * statements of this size, all in one transaction.
    */
   readonly rowsPerStatement?: number;
 }

@@ -304,7 +304,9 @@ export class Job {
     return new TributaryError(
       'TRB_SNAPSHOT_MISMATCH',
       `checkpoint of "${pipeline}" does not fit pipeline "${this.plan.name}": ${problem}. ` +
-        'Give stateful operators stable names ({ name }) so that checkpoints survive pipeline edits.',
+        'A checkpoint fits only a pipeline with the same operators: undo the edit, or give operators ' +
+        'stable names ({ name }) so that later edits keep them (names made up for unnamed operators ' +
+        'shift when steps are added or removed).',
     );
   }
 

@@ -3,7 +3,7 @@ import type { DeadLetterRecord } from '../../connectors/dead-letter.js';
 import { LogSource } from '../../connectors/log/log-source.js';
 import { createSink } from '../../connectors/registry.js';
 import type { Sink } from '../../connectors/sink.js';
-import { type PartitionOffset, partitionId, type Source } from '../../connectors/source.js';
+import { partitionId, type Source } from '../../connectors/source.js';
 import type { Batch } from '../../engine/batch.js';
 import { compile, type Job } from '../../engine/job/job.js';
 import type { DeadLetter, JobOutput, LateEvent } from '../../engine/operators/operator.js';
@@ -13,15 +13,13 @@ import type { Clock } from '../../engine/time/clock.js';
 import { describeError, TributaryError } from '../../errors.js';
 import { type Format, formatNamed } from '../../formats/index.js';
 import type { Logger } from '../../observability/logger.js';
-import { keepsKeyedState } from '../assignment/plan-tasks.js';
 import { CheckpointCoordinator, type CheckpointStep } from '../checkpoint/coordinator.js';
 import { GroupedState } from '../checkpoint/grouped-state.js';
 import type { TaskHost } from '../host/task-host.js';
 import { DeadLetterSink } from './dead-letter-sink.js';
 import { decodeBatch } from './decode.js';
-import { carryOver, type LegacyCheckpoint } from './legacy-checkpoint.js';
-import { checkLayout, refuseLegacyCheckpoint } from './task-layout.js';
-import { checkMeta, ownedGroups, type TaskMeta, withResetAdvice } from './task-meta.js';
+import { restoreTask } from './restore-task.js';
+import { ownedGroups, type TaskMeta } from './task-meta.js';
 import { MAX_RECENT_PER_REPORT, type TaskReport, type TaskStatus } from './task-report.js';
 import { type TaskSpec, taskPartition } from './task-spec.js';
 
@@ -116,47 +114,19 @@ export class PipelineTask implements JobOutput {
     const keyGroups = keyGroupCount(partitionCount);
     const owned = ownedGroups(keyGroups, partitionCount, partition);
     const state = new GroupedState(this.job, keyGroups, owned);
-    const saved = await host.loadCheckpoint(this.pipeline, this.task, owned);
-    const place = { pipeline: plan.name, task: this.task, partitions: partitionCount };
-    checkLayout(place, saved);
-    let positions: PartitionOffset[] = [];
-    if (saved.task) {
-      const meta = checkMeta(JSON.parse(saved.task.meta) as TaskMeta, {
-        ...place,
-        keyGroups,
-        keyedByPartition: partition !== undefined && keepsKeyedState(plan),
-      });
-      try {
-        this.job.loadMeta(meta.job);
-        state.restore(saved.groups);
-      } catch (error) {
-        throw withResetAdvice(error, plan.name);
-      }
-      positions = JSON.parse(saved.task.positions) as PartitionOffset[];
-      this.lastCheckpoint = { at: saved.task.at, durationMs: 0, stateBytes: 0 };
-      this.deps.logger?.info(
-        { task: this.task, positions, checkpointAt: new Date(saved.task.at).toISOString() },
-        'restored from checkpoint',
-      );
-    } else if (partition === undefined) {
-      const legacy = await host.loadLegacyCheckpoint(this.pipeline);
-      if (legacy !== undefined) {
-        try {
-          positions = carryOver(this.job, plan, legacy as LegacyCheckpoint);
-        } catch (error) {
-          throw withResetAdvice(error, plan.name);
-        }
-        state.writeAllNext();
-        this.lastCheckpoint = { at: (legacy as LegacyCheckpoint).at, durationMs: 0, stateBytes: 0 };
-        this.deps.logger?.info(
-          { positions },
-          'restored from a checkpoint of the format before key groups; the next checkpoint rewrites it',
-        );
-      }
-    } else if (saved.tasks.length === 0 && (await host.loadLegacyCheckpoint(this.pipeline)) !== undefined) {
-      // Once a task of this layout has checkpointed, the old document is history, not a refusal.
-      refuseLegacyCheckpoint(place);
-    }
+    const { positions, lastCheckpoint, lastId } = await restoreTask({
+      host,
+      plan,
+      job: this.job,
+      state,
+      task: this.task,
+      partition,
+      partitionCount,
+      keyGroups,
+      owned,
+      ...(this.deps.logger ? { logger: this.deps.logger } : {}),
+    });
+    this.lastCheckpoint = lastCheckpoint;
     const resume = new Map(positions.map((p) => [partitionId(p), p.offset]));
     for (const { source, partitions } of assigned) {
       const topic = source.source.topics[0];
@@ -201,7 +171,7 @@ export class PipelineTask implements JobOutput {
       }),
       storage: { write: (write) => host.writeCheckpoint(write) },
       now: () => this.deps.clock.now(),
-      lastId: saved.task?.id ?? 0,
+      lastId,
       onStep: this.deps.onCheckpointStep,
     });
     const now = this.deps.clock.now();

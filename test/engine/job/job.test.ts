@@ -184,7 +184,9 @@ describe('checkpoints', () => {
     expect(error.message).toBe(
       'checkpoint of "shop" does not fit pipeline "shop": operators not in the checkpoint: per-user-v2; ' +
         'operators no longer in the pipeline: per-user. ' +
-        'Give stateful operators stable names ({ name }) so that checkpoints survive pipeline edits.',
+        'A checkpoint fits only a pipeline with the same operators: undo the edit, or give operators ' +
+        'stable names ({ name }) so that later edits keep them (names made up for unnamed operators ' +
+        'shift when steps are added or removed).',
     );
   });
 
