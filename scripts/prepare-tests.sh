@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, when it is missing:
-# Debian's chromium (browser tests) and prometheus (the scrape test). Needs root and
-# Debian's archive; says exactly what is missing otherwise.
+# Debian's chromium (browser tests), prometheus (the scrape test) and kcat (the Kafka
+# broker test, test/scripts/kafka/). Needs root and Debian's archive; says exactly what
+# is missing otherwise.
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+[ -x /usr/bin/kcat ] || missing+=(kcat)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -1,0 +1,56 @@
+/**
+ * Gives the test run a Kafka broker (read it with test/kafka.ts):
+ *
+ * - KAFKA_BROKERS set (and KAFKA_SCRAM_BROKERS for the SCRAM listener): that broker.
+ * - otherwise a local single-node broker (scripts/kafka/broker.ts) in a temporary folder,
+ *   started once for the run and stopped at its end: ~10 s and ~400 MB, plus a one-time
+ *   download of ~54 MB of jars. It starts only when a test file of the run calls
+ *   kafkaBrokers() or kafkaScramBrokers(), and never with TRIBUTARY_NO_KAFKA=1.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startKafka } from '../scripts/kafka/broker.js';
+
+const USES_KAFKA = /\bkafka(?:Scram)?Brokers\(/;
+
+/**
+ * The files of the run are known before the global setup (vitest collects their paths
+ * first), so a run of unrelated files skips the broker. When vitest does not say, the
+ * broker starts: a missing broker fails tests, a needless one only costs seconds.
+ */
+const runNeedsKafka = (project: TestProject): boolean => {
+  if (process.env.TRIBUTARY_NO_KAFKA === '1') return false;
+  let files: string[] = [];
+  try {
+    files = project.vitest.state.getPaths();
+  } catch {}
+  return files.length === 0 || files.some((file) => USES_KAFKA.test(readFileSync(file, 'utf8')));
+};
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const external = process.env.KAFKA_BROKERS;
+  if (external || !runNeedsKafka(project)) {
+    project.provide('kafkaBrokers', external ?? '');
+    project.provide('kafkaScramBrokers', external ? (process.env.KAFKA_SCRAM_BROKERS ?? '') : '');
+    return undefined;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-test-kafka-'));
+  const started = Date.now();
+  const kafka = await startKafka({ dir }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  });
+  process.stderr.write(
+    `Kafka for the tests: ${kafka.brokers} (SCRAM ${kafka.scramBrokers}), ready in ` +
+      `${Math.round((Date.now() - started) / 1000)} s; KAFKA_BROKERS=host:port uses another broker.\n`,
+  );
+  project.provide('kafkaBrokers', kafka.brokers);
+  project.provide('kafkaScramBrokers', kafka.scramBrokers);
+  return async () => {
+    await kafka.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+}
