@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // A Kafka broker for the files that call kafkaBrokers() (test/kafka.ts): KAFKA_BROKERS, or a
-    // local one started for the run; TRIBUTARY_NO_KAFKA=1 never starts one.
-    globalSetup: ['test/kafka-global-setup.ts'],
+    // local one started for the run; TRIBUTARY_NO_KAFKA=1 never starts one. Likewise a schema
+    // registry for the files that call schemaRegistryUrl() (test/registry.ts): SCHEMA_REGISTRY_URL,
+    // or a local Apicurio; TRIBUTARY_NO_REGISTRY=1 never starts one.
+    globalSetup: ['test/kafka-global-setup.ts', 'test/registry-global-setup.ts'],
     // Property tests run many generated cases; give them room on a slow shared machine.
     testTimeout: 60_000,
     // Opening an embedded database compiles WebAssembly: seconds on a busy 2-core machine.

@@ -22,6 +22,7 @@ const BENCHMARKS = [
   'checkpoint-incremental',
   'parallel-pipelines',
   'healthz-under-load',
+  'kafka-throughput',
 ];
 
 const requested = process.argv.slice(2);

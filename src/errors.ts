@@ -93,6 +93,20 @@ export const ERROR_CODES = {
     domain: 'user',
     summary: 'An ingestor (generator, MQTT, file tail) is configured wrongly.',
   },
+  // Apache Kafka (src/connectors/kafka).
+  TRB_KAFKA_UNAVAILABLE: {
+    domain: 'external',
+    summary: 'The Kafka cluster cannot be reached, or refused the credentials.',
+  },
+  TRB_KAFKA_NO_TOPIC: { domain: 'user', summary: 'A Kafka topic a source reads does not exist.' },
+  TRB_KAFKA_FAILED: {
+    domain: 'external',
+    summary: 'The Kafka cluster failed a request (a produce, a transaction, a commit).',
+  },
+  TRB_KAFKA_FENCED: {
+    domain: 'external',
+    summary: 'Another instance of the same task took over its transactional id: this one stops writing.',
+  },
   TRB_MQTT_CONNECTION: {
     domain: 'external',
     summary: 'The MQTT broker cannot be reached, dropped the connection or refused a subscription.',
@@ -102,6 +116,20 @@ export const ERROR_CODES = {
     summary: 'Reading a tailed file or writing its position state failed.',
   },
   TRB_FILE_BAD_STATE: { domain: 'user', summary: 'The position state file of a tailed file is unreadable.' },
+  // Formats (src/formats): Avro and its schema registry.
+  TRB_FORMAT_BAD_CONFIG: {
+    domain: 'user',
+    summary: "A format's options are wrong: a schema registry URL or credentials, an Avro writer schema.",
+  },
+  TRB_SCHEMA_REGISTRY_UNAVAILABLE: {
+    domain: 'external',
+    summary: 'The schema registry cannot be reached, timed out or failed a request.',
+  },
+  TRB_SCHEMA_REGISTRY_REFUSED: {
+    domain: 'user',
+    summary:
+      'The schema registry refused a request: credentials, an unknown subject, an incompatible schema.',
+  },
   // The HTTP server (src/server).
   TRB_SERVER_BAD_CONFIG: {
     domain: 'user',

@@ -13,11 +13,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { KafkaBrokerError } from './errors.js';
 import { installKafka, kafkaClasspath, kafkaResource, type Log, logToStderr } from './install.js';
-import { logTail, PID_FILE, run, STOP_GRACE_MS, stopProcess } from './processes.js';
+import { close, freePorts, listen, logTail, PID_FILE, run, STOP_GRACE_MS, stopProcess } from './processes.js';
 import {
   LOG4J2_PROPERTIES,
   type NodeLayout,
@@ -121,24 +121,6 @@ const planNodes = async (dir: string, count: number, port: number | undefined): 
     dir: join(dir, `node-${i + 1}`),
     ports: { plaintext: ports[3 * i], sasl: ports[3 * i + 1], controller: ports[3 * i + 2] },
   }));
-};
-
-const listen = (port: number): Promise<Server> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
-
-const close = (servers: readonly Server[]) =>
-  Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-
-/** All held open at once, so that no two of them are the same port. */
-const freePorts = async (count: number): Promise<number[]> => {
-  const servers = await Promise.all(Array.from({ length: count }, () => listen(0)));
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await close(servers);
-  return ports;
 };
 
 /** Refuses a taken port now, with the fix, rather than as a bind error deep in the broker's log. */

@@ -16,23 +16,28 @@ export type Log = (line: string) => void;
 
 export const logToStderr: Log = (line) => process.stderr.write(`${line}\n`);
 
+/** `${TRIBUTARY_CACHE:-~/.cache/tributary}`: what scripts/ downloads, outside any work tree. */
+export const cacheRoot = (): string => process.env.TRIBUTARY_CACHE || join(homedir(), '.cache', 'tributary');
+
 /** `${TRIBUTARY_CACHE:-~/.cache/tributary}/kafka-4.4.0`, with the jars in lib/. */
-export const kafkaHome = (): string =>
-  join(process.env.TRIBUTARY_CACHE || join(homedir(), '.cache', 'tributary'), `kafka-${KAFKA_VERSION}`);
+export const kafkaHome = (): string => join(cacheRoot(), `kafka-${KAFKA_VERSION}`);
 
 /** The `-cp` of every java command: the launcher expands the wildcard itself. */
 export const kafkaClasspath = (): string => join(kafkaHome(), 'lib', '*');
 
 /**
- * A file that ships beside this module in scripts/kafka/. Compiled, this module runs from
- * dist/scripts/kafka/, and the file is still in scripts/kafka/ of the repository.
+ * A file that ships in scripts/FOLDER/ of the repository (`scriptsResource('registry', 'pom.xml')`).
+ * Compiled, the scripts run from dist/scripts/, and the file is still in scripts/ of the repository.
  */
-export const kafkaResource = (name: string): string => {
-  const beside = fileURLToPath(new URL(name, import.meta.url));
+export const scriptsResource = (folder: string, name: string): string => {
+  const beside = fileURLToPath(new URL(`../${folder}/${name}`, import.meta.url));
   return existsSync(beside)
     ? beside
-    : fileURLToPath(new URL(`../../../scripts/kafka/${name}`, import.meta.url));
+    : fileURLToPath(new URL(`../../../scripts/${folder}/${name}`, import.meta.url));
 };
+
+/** A file that ships beside this module in scripts/kafka/. */
+export const kafkaResource = (name: string): string => scriptsResource('kafka', name);
 
 /** Refuses a machine without Java 17 (Kafka 4's minimum) or without its compiler (KafkaReady.java). */
 export const requireJava = (): void => {
@@ -55,14 +60,21 @@ export const requireJava = (): void => {
   }
 };
 
-const requireMaven = (): void => {
+/** The error that running `mvn --version` gave, or undefined when Maven is there. */
+export const mavenMissing = (): Error | undefined => {
   const mvn = spawnSync('mvn', ['--version'], { encoding: 'utf8' });
-  if (mvn.error || mvn.status !== 0) {
+  if (!mvn.error && mvn.status === 0) return undefined;
+  return mvn.error ?? new Error(`mvn --version exited with ${mvn.status}`);
+};
+
+const requireMaven = (): void => {
+  const missing = mavenMissing();
+  if (missing) {
     throw new KafkaBrokerError(
       'KAFKA_MAVEN_MISSING',
       `mvn is not on PATH and Apache Kafka ${KAFKA_VERSION} is not in ${kafkaHome()} yet: Maven downloads it ` +
         'from Maven Central once. Install it (Debian: apt-get install -y maven) or put its bin/ on PATH.',
-      { cause: mvn.error },
+      { cause: missing },
     );
   }
 };
@@ -96,12 +108,31 @@ export const installKafka = async (log: Log = logToStderr): Promise<string> => {
   return lib;
 };
 
-/** Maven's output goes to mvn.log in the cache; a line every 15 s says it is still working. */
 const copyDependencies = async (home: string, output: string, log: Log): Promise<void> => {
+  const args = ['-f', join(home, 'pom.xml'), 'dependency:copy-dependencies'];
+  args.push('-DincludeScope=runtime', `-DoutputDirectory=${output}`);
+  const { code, logFile, errors } = await runMaven(home, args, log);
+  if (code !== 0) {
+    throw new KafkaBrokerError(
+      'KAFKA_DOWNLOAD_FAILED',
+      `Maven could not download Apache Kafka ${KAFKA_VERSION} (exit ${code}); is Maven Central reachable? ` +
+        `Full output in ${logFile}:\n${errors.slice(0, 10).join('\n')}`,
+    );
+  }
+};
+
+export interface MavenRun {
+  readonly code: number | null;
+  /** HOME/mvn.log: Maven's whole output. */
+  readonly logFile: string;
+  /** The lines of the output that say ERROR, for the message of a failure. */
+  readonly errors: readonly string[];
+}
+
+/** Runs `mvn -B -ntp ARGS` in HOME, its output in HOME/mvn.log; a line every 15 s says it is still working. */
+export const runMaven = async (home: string, args: readonly string[], log: Log): Promise<MavenRun> => {
   const logFile = join(home, 'mvn.log');
   const out = openSync(logFile, 'w');
-  const args = ['-B', '-ntp', '-f', join(home, 'pom.xml'), 'dependency:copy-dependencies'];
-  args.push('-DincludeScope=runtime', `-DoutputDirectory=${output}`);
   const started = Date.now();
   const heartbeat = setInterval(
     () => log(`… still downloading (${Math.round((Date.now() - started) / 1000)} s)`),
@@ -109,18 +140,15 @@ const copyDependencies = async (home: string, output: string, log: Log): Promise
   );
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const mvn = spawn('mvn', args, { cwd: home, stdio: ['ignore', out, out] });
+      const mvn = spawn('mvn', ['-B', '-ntp', ...args], { cwd: home, stdio: ['ignore', out, out] });
       mvn.on('error', reject);
       mvn.on('exit', resolve);
     });
-    if (code !== 0) {
-      const errors = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('ERROR'));
-      throw new KafkaBrokerError(
-        'KAFKA_DOWNLOAD_FAILED',
-        `Maven could not download Apache Kafka ${KAFKA_VERSION} (exit ${code}); is Maven Central reachable? ` +
-          `Full output in ${logFile}:\n${errors.slice(0, 10).join('\n')}`,
-      );
-    }
+    const errors =
+      code === 0
+        ? []
+        : (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('ERROR'));
+    return { code, logFile, errors };
   } finally {
     clearInterval(heartbeat);
     closeSync(out);

@@ -1,10 +1,12 @@
 /**
  * Running the JVMs of the local broker and stopping them, whether this process started
- * them or an earlier one did (the pid file each node leaves in its folder).
+ * them or an earlier one did (the pid file each node leaves in its folder). The local
+ * schema registry (scripts/registry/) runs and stops its JVM with the same helpers.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -41,6 +43,25 @@ export const run = (command: string, args: readonly string[], options: RunOption
     child.on('error', (error) => (error.name === 'AbortError' ? undefined : reject(error)));
     child.on('close', (code) => resolve({ code, output }));
   });
+
+/** A server on 127.0.0.1:PORT (0: a free one), to hold a port or to prove it free. */
+export const listen = (port: number): Promise<Server> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+
+export const close = (servers: readonly Server[]) =>
+  Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+
+/** All held open at once, so that no two of them are the same port. */
+export const freePorts = async (count: number): Promise<number[]> => {
+  const servers = await Promise.all(Array.from({ length: count }, () => listen(0)));
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await close(servers);
+  return ports;
+};
 
 export const isAlive = (pid: number): boolean => {
   try {

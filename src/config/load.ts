@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import type { AlertingDocument } from '../alerts/schema.js';
 import { resolveAlerting } from '../alerts/settings.js';
 import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
+import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
+import { resolveKafka } from '../connectors/kafka/options.js';
 import type { Plan } from '../engine/index.js';
 import { TributaryError } from '../errors.js';
 import { readDocument } from './document.js';
@@ -65,6 +67,8 @@ export interface TributaryConfig {
   readonly dataDir: string;
   readonly log: LogSettings;
   readonly store: StoreSettings;
+  /** The `kafka:` section: the cluster of `kafka` sources and sinks. */
+  readonly kafka?: KafkaClusterSpec;
   readonly checkpoint: CheckpointSettings;
   /** Worker threads for pipeline tasks (`workers`); undefined: one per core. */
   readonly workers?: number;
@@ -190,8 +194,21 @@ export const parseConfig = async (
   const sourceFiles = validEntries<NonNullable<ConfigFile['sources']>[string]>('sources');
   const log = section('log', () => resolveLog(config.log, sourceFiles));
   const sinkFiles = validEntries<NonNullable<ConfigFile['sinks']>[string]>('sinks');
-  const sources = resolveSources(sourceFiles, { baseDir, generators: options.generators }, report);
-  const sinks: Record<string, SinkSettings> = resolveSinks(sinkFiles, report);
+  const kafka = section('kafka', () =>
+    config.kafka
+      ? resolveKafka(config.kafka, baseDir, (at, message) => report(['kafka', ...at], message))
+      : undefined,
+  );
+  const sources = resolveSources(
+    sourceFiles,
+    {
+      baseDir,
+      ...(options.generators ? { generators: options.generators } : {}),
+      ...(kafka ? { kafka } : {}),
+    },
+    report,
+  );
+  const sinks: Record<string, SinkSettings> = resolveSinks(sinkFiles, kafka, report);
   // Names of sources that failed validation still count as declared: no second error about them.
   const declared = { ...sources } as Record<string, SourceSettings>;
   for (const name of Object.keys(isRecord(config.sources) ? config.sources : {}))
@@ -249,6 +266,7 @@ export const parseConfig = async (
         : resolve(dataDirOrigin ? cwd : baseDir, config.data_dir),
     log: log!,
     store: store!,
+    ...(kafka ? { kafka } : {}),
     checkpoint: checkpoint!,
     ...(config.workers === undefined ? {} : { workers: config.workers }),
     sources,

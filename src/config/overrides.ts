@@ -17,6 +17,11 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'TRIBUTARY_API_KEYS', setting: 'server.api_keys', description: '"key1:read,ingest;key2:admin"' },
   { name: 'DATABASE_URL', setting: 'store', description: 'use PostgreSQL at this URL as the store' },
   { name: 'MQTT_URL', setting: 'sources.*.url', description: 'broker of every mqtt source' },
+  {
+    name: 'KAFKA_BROKERS',
+    setting: 'kafka.brokers',
+    description: 'bootstrap brokers, when the file has a kafka: section',
+  },
   { name: 'LOG_LEVEL', setting: 'log_level', description: 'level of the JSON logs' },
 ];
 
@@ -54,6 +59,8 @@ export const applyOverrides = (data: Data, env: Environment): Map<string, string
   if (dataDir !== undefined) set(['data_dir'], 'TRIBUTARY_DATA_DIR', dataDir);
   const keys = value('TRIBUTARY_API_KEYS');
   if (keys !== undefined) set(['server', 'api_keys'], 'TRIBUTARY_API_KEYS', keys);
+  const brokers = value('KAFKA_BROKERS');
+  if (brokers !== undefined && isObject(data.kafka)) set(['kafka', 'brokers'], 'KAFKA_BROKERS', brokers);
   const database = value('DATABASE_URL');
   if (database !== undefined) {
     const retention = isObject(data.store) ? data.store.retention : undefined;

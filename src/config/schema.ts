@@ -9,18 +9,10 @@
  */
 import Type, { type Static, type TSchema } from 'typebox';
 import { AlertingSchema } from '../alerts/schema.js';
+import { KafkaSectionSchema } from '../connectors/kafka/options.js';
 import { MAX_PARTITIONS } from '../connectors/log/options.js';
 import { INTAKE_CONNECTORS, SINK_CONNECTORS } from '../connectors/registry.js';
-
-/** `"10s"`, `"1m30s"` or milliseconds. */
-const duration = (description: string, options: Record<string, unknown> = {}) =>
-  Type.Unsafe<string | number>({
-    type: ['string', 'number'],
-    format: 'duration',
-    minimum: 0,
-    description,
-    ...options,
-  });
+import { duration } from './durations.js';
 
 /** `"16mb"`, `"1gb"` (1024-based) or bytes. */
 const size = (description: string, options: Record<string, unknown> = {}) =>
@@ -242,6 +234,7 @@ export const ConfigSchema = Type.Object(
     ),
     log: Type.Optional(LogSchema),
     store: Type.Optional(StoreSchema),
+    kafka: Type.Optional(KafkaSectionSchema),
     checkpoint: Type.Optional(CheckpointSchema),
     workers: Type.Optional(
       Type.Integer({

@@ -5,6 +5,7 @@
  * a source's or a sink's own checks are its connector's (src/connectors/<type>/connector.ts).
  */
 import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
+import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
 import {
   intakeConnector,
   type SinkSpec,
@@ -159,10 +160,11 @@ export const resolveStore = (store: ConfigFile['store'], report: Report): StoreS
   return { type: 'postgres', url: store.url, ...retention };
 };
 
-/** What sources are resolved against: the file's directory, the generators the platform is given. */
+/** What sources are resolved against: the file's directory, the generators the platform is given, the Kafka cluster. */
 export interface SourceContext {
   readonly baseDir: string;
   readonly generators?: GeneratorCatalogue;
+  readonly kafka?: KafkaClusterSpec;
 }
 
 /** Each source by its connector (src/connectors/<type>/connector.ts), which checks what the schema cannot. */
@@ -185,14 +187,26 @@ export const resolveSources = (
   return out;
 };
 
-export const resolveSinks = (sinks: ConfigFile['sinks'], report: Report): Record<string, SinkSettings> => {
+export const resolveSinks = (
+  sinks: ConfigFile['sinks'],
+  kafka: KafkaClusterSpec | undefined,
+  report: Report,
+): Record<string, SinkSettings> => {
   const out: Record<string, SinkSettings> = {};
-  for (const [name, sink] of Object.entries(sinks ?? {})) out[name] = resolveSink(name, sink, report);
+  for (const [name, sink] of Object.entries(sinks ?? {})) out[name] = resolveSink(name, sink, kafka, report);
   return out;
 };
 
-const resolveSink = (name: string, sink: SinkFile, report: Report): SinkSettings => {
-  const spec = sinkConnector(sink.type).resolve(name, sink);
+const resolveSink = (
+  name: string,
+  sink: SinkFile,
+  kafka: KafkaClusterSpec | undefined,
+  report: Report,
+): SinkSettings => {
+  const spec = sinkConnector(sink.type).resolve(name, sink, {
+    ...(kafka ? { kafka } : {}),
+    report: (at, message) => report(['sinks', name, ...at], message),
+  });
   if (spec.type === 'log') {
     const problem = topicProblem(spec.topic);
     if (problem) report(['sinks', name, 'topic' in sink ? 'topic' : 'type'], `topic ${problem}`);

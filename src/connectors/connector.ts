@@ -1,15 +1,20 @@
 import type { TSchema } from 'typebox';
 import type { Observation } from '../alerts/model.js';
 import type { Batch } from '../engine/batch.js';
+import type { Logger } from '../observability/logger.js';
 import type { SeriesUpsert } from '../store/types.js';
 import type { GeneratorCatalogue } from './generator/event-generator.js';
 import type { Appender, Ingestor } from './ingestor.js';
+import type { KafkaClusterSpec } from './kafka/cluster.js';
 import type { LogAccess } from './log/log-access.js';
 import type { Guarantee, Sink } from './sink.js';
 
 /** What a sink can reach where its task runs (on a worker thread, each call is a message to the main thread). */
 export interface SinkContext {
   readonly pipeline: string;
+  /** The task of the pipeline the sink writes for (`all`, or a partition). */
+  readonly task: string;
+  readonly logger?: Logger;
   readonly log: LogAccess;
   /** Results into store series; stored, then published live and to alerting. */
   writeSeries(writes: readonly SeriesUpsert[]): Promise<void>;
@@ -31,8 +36,15 @@ export interface SinkConnector<Spec extends { readonly type: string } = { readon
   readonly internal?: true;
   readonly options: TSchema;
   /** The block as written (checked against `options`) → what a task builds the sink from. */
-  resolve(name: string, options: Record<string, unknown>): Spec;
+  resolve(name: string, options: Record<string, unknown>, context?: SinkResolveContext): Spec;
   create(name: string, spec: Spec, context: SinkContext): Sink;
+}
+
+/** What a sink connector's `resolve` knows besides the block. */
+export interface SinkResolveContext {
+  /** The `kafka:` section's cluster, when there is one. */
+  readonly kafka?: KafkaClusterSpec;
+  readonly report: ReportProblem;
 }
 
 /** A problem with a block: `path` is relative to the block (`[]`: the block itself), `message` says the fix. */
@@ -47,6 +59,8 @@ export interface IntakeResolveContext {
    * worker thread building its plans from the file): then names are not checked.
    */
   readonly generators?: GeneratorCatalogue;
+  /** The `kafka:` section's cluster, when there is one. */
+  readonly kafka?: KafkaClusterSpec;
   readonly report: ReportProblem;
 }
 

@@ -6,6 +6,8 @@ import { type FileSourceSettings, fileConnector } from './file/connector.js';
 import { type GeneratorSourceSettings, generatorConnector } from './generator/connector.js';
 import { type HttpSourceSettings, httpConnector } from './http/connector.js';
 import type { Appender, Ingestor } from './ingestor.js';
+import { type KafkaSourceSettings, kafkaSinkConnector, kafkaSourceConnector } from './kafka/connector.js';
+import type { KafkaSinkSpec } from './kafka/kafka-sink.js';
 import { type LogSinkSpec, logConnector } from './log/connector.js';
 import { type MqttSourceSettings, mqttConnector } from './mqtt/connector.js';
 import type { Sink } from './sink.js';
@@ -16,7 +18,8 @@ export type SourceSettings =
   | GeneratorSourceSettings
   | MqttSourceSettings
   | FileSourceSettings
-  | HttpSourceSettings;
+  | HttpSourceSettings
+  | KafkaSourceSettings;
 
 /** Every kind of source, by connector; in this order in messages and docs. */
 export const INTAKE_CONNECTORS: readonly IntakeConnector<SourceSettings, any>[] = [
@@ -24,6 +27,7 @@ export const INTAKE_CONNECTORS: readonly IntakeConnector<SourceSettings, any>[] 
   mqttConnector,
   fileConnector,
   httpConnector,
+  kafkaSourceConnector,
 ] as IntakeConnector<SourceSettings, any>[];
 
 /** The connector of `type`, or an error that lists the types there are. */
@@ -56,10 +60,11 @@ export const SINK_CONNECTORS: readonly SinkConnector<SinkSpec>[] = [
   logConnector,
   consoleConnector,
   alertsConnector,
+  kafkaSinkConnector,
 ] as SinkConnector<SinkSpec>[];
 
 /** What a task builds a sink from: a connector's resolved options. */
-export type SinkSpec = StoreSinkSpec | LogSinkSpec | ConsoleSinkSpec | AlertSinkSpec;
+export type SinkSpec = StoreSinkSpec | LogSinkSpec | ConsoleSinkSpec | AlertSinkSpec | KafkaSinkSpec;
 
 export const sinkConnector = (type: string): SinkConnector<SinkSpec> =>
   ofType(SINK_CONNECTORS, type, 'sink', 'TRB_INVALID_PLAN');

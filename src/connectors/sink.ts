@@ -42,9 +42,23 @@ export interface Sink {
   write(batch: Batch<unknown>): void;
   /** Writes what is buffered where at-least-once output goes (a topic, the console). */
   flush(): Promise<void>;
-  prepare(checkpoint: CheckpointContext): Promise<void>;
+  /**
+   * Returns what the checkpoint must record to finish the prepared output after a crash (a
+   * Kafka transaction's ids), or nothing. The checkpoint keeps it; a restart from that
+   * checkpoint hands it to `recover`.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most sinks prepare nothing and return nothing
+  prepare(checkpoint: CheckpointContext): Promise<SinkCommitment | void>;
   commit(checkpoint: number): Promise<void>;
   /** The checkpoint was not written: take back what was staged for it, to be staged again. */
   abort(checkpoint: number): Promise<void>;
+  /**
+   * The task restarts from a checkpoint whose `prepare` returned `commitment`: make that
+   * output final (it may be already), before anything new is written.
+   */
+  recover?(commitment: SinkCommitment): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What a sink asks a checkpoint to keep for it: plain JSON. */
+export type SinkCommitment = Readonly<Record<string, unknown>>;

@@ -21,6 +21,14 @@ export interface PartitionOffset extends TopicPartition {
   readonly offset: number;
 }
 
+/**
+ * Where an assigned partition starts: the offset its checkpoint holds, or none — then the
+ * source decides (the embedded log from its first record, Kafka by the source's `start`).
+ */
+export interface PartitionStart extends TopicPartition {
+  readonly offset?: number;
+}
+
 /** Record headers, as Kafka's: ordered, and a key may repeat. */
 export type RecordHeaders = readonly (readonly [string, Uint8Array])[];
 
@@ -66,7 +74,7 @@ export interface Source {
   /** Every partition of those topics as the log or cluster has them now. */
   partitions(): Promise<TopicPartition[]>;
   /** Starts reading these partitions from these offsets, beside those already assigned. */
-  assign(positions: readonly PartitionOffset[]): void;
+  assign(positions: readonly PartitionStart[]): void;
   /** Stops reading these partitions; what a read in flight returns for them is dropped. */
   revoke(partitions: readonly TopicPartition[]): void;
   /**

@@ -32,11 +32,12 @@ import { planTasks } from './assignment/plan-tasks.js';
 import { MAIN, type PlannedTask, TaskManager } from './assignment/task-manager.js';
 import { LocalHost } from './host/local-host.js';
 import { Intake, type SourceSpec } from './intake.js';
+import { kafkaSourceSpec, prepareKafkaTopics } from './kafka-topics.js';
 import { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
 import { ProgressBoard } from './status/progress-board.js';
-import { DEFAULT_TASK_OPTIONS, type TaskOptions } from './task/task-spec.js';
+import { DEFAULT_TASK_OPTIONS, type TaskOptions, type TaskSourceSpec } from './task/task-spec.js';
 import { checkTopicPartitions } from './topic-partitions.js';
 import type { PlanRecipe } from './workers/plan-recipe.js';
 import { WorkerPool } from './workers/worker-pool.js';
@@ -100,6 +101,8 @@ export class Platform implements PlatformApi {
   private readonly latency: LatencyTracker;
   private readonly progress: ProgressBoard;
   private log: EmbeddedLog | undefined;
+  /** Partition counts of the Kafka topics `kafka` sources read. */
+  private kafkaTopics = new Map<string, number>();
   private logAccess: LogAccess | undefined;
   private store: SeriesStore | undefined;
   private intake: Intake | undefined;
@@ -137,7 +140,8 @@ export class Platform implements PlatformApi {
       options.log?.topics?.[topic]?.partitions ?? options.log?.partitions ?? 1;
     const plans = [...options.pipelines, ...PlatformAlerting.patternPlans(options.alerts)];
     // Before anything creates a topic: only topics that were there already can disagree.
-    checkTopicPartitions(log, Object.keys(options.sources), plans, partitionsFor);
+    checkTopicPartitions(log, this.logSources(), plans, partitionsFor);
+    this.kafkaTopics = await prepareKafkaTopics(options.sources, options.sinks);
     this.store = await openSeriesStore(
       options.store.type === 'postgres'
         ? { backend: 'postgres', url: options.store.url, schema: options.store.schema }
@@ -238,11 +242,18 @@ export class Platform implements PlatformApi {
   }
 
   streams(): string[] {
-    return Object.keys(this.options.sources);
+    return this.logSources();
   }
 
   async ingest(stream: string, events: readonly IngestEvent[]): Promise<IngestResult> {
-    if (!(stream in this.options.sources)) {
+    const source = this.options.sources[stream];
+    if (source?.type === 'kafka') {
+      throw new TributaryError(
+        'TRB_UNKNOWN_SOURCE',
+        `stream "${stream}" reads Kafka topic "${source.topic}": produce to that topic with a Kafka client; the streams that take events here are ${this.streams().join(', ') || 'none'}`,
+      );
+    }
+    if (!source) {
       throw new TributaryError(
         'TRB_UNKNOWN_SOURCE',
         `stream "${stream}" is not a configured source; the sources are ${this.streams().join(', ')}`,
@@ -313,7 +324,21 @@ export class Platform implements PlatformApi {
   private async tasksOf(plan: Plan): Promise<PlannedTask[]> {
     const sources = plan.nodes.flatMap((node) => (node.kind === 'source' ? [node.source] : []));
     let partitions = 0;
-    for (const source of sources) partitions = Math.max(partitions, await this.logAccess!.partitions(source));
+    const specs: Record<string, TaskSourceSpec> = {};
+    for (const name of sources) {
+      const source = this.options.sources[name];
+      if (source?.type === 'kafka') {
+        partitions = Math.max(partitions, this.kafkaTopics.get(source.topic) ?? 0);
+        specs[name] = {
+          topic: source.topic,
+          format: source.format,
+          kafka: kafkaSourceSpec(plan.name, source),
+        };
+      } else {
+        partitions = Math.max(partitions, await this.logAccess!.partitions(name));
+        specs[name] = { topic: name, format: 'json' };
+      }
+    }
     const sinks: Record<string, SinkSpec> = {};
     for (const node of plan.nodes) {
       if (node.kind !== 'sink') continue;
@@ -330,10 +355,17 @@ export class Platform implements PlatformApi {
       plan,
       recipe: this.options.recipes?.(plan),
       partitions,
-      sources: Object.fromEntries(sources.map((s) => [s, { topic: s, format: 'json' as const }])),
+      sources: specs,
       sinks,
       options: { ...DEFAULT_TASK_OPTIONS, ...this.options.pipelineTasks },
     });
+  }
+
+  /** The sources whose events go through the embedded log (all but `kafka` ones). */
+  private logSources(): string[] {
+    return Object.entries(this.options.sources).flatMap(([name, spec]) =>
+      spec.type === 'kafka' ? [] : [name],
+    );
   }
 
   private async workerExited(member: string, error: Error): Promise<void> {

@@ -29,7 +29,7 @@ describe('parseEvents', () => {
 
   it('turns JSON positions into lines and columns', () => {
     expect(problem(() => parseEvents('{\n  "a": 1,\n  "b" 2}', 'json'))).toBe(
-      'the body is not valid JSON: Unexpected number (line 3, column 7)',
+      "the body is not valid JSON: Expected ':' after property name (line 3, column 7)",
     );
   });
 

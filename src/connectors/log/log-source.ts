@@ -3,6 +3,7 @@ import { TributaryError } from '../../errors.js';
 import {
   type PartitionLag,
   type PartitionOffset,
+  type PartitionStart,
   partitionId,
   type RecordBatch,
   type Source,
@@ -48,8 +49,8 @@ export class LogSource implements Source {
     return Array.from({ length: count }, (_, partition) => ({ topic: this.topic, partition }));
   }
 
-  assign(positions: readonly PartitionOffset[]): void {
-    for (const { topic, partition, offset } of positions) {
+  assign(positions: readonly PartitionStart[]): void {
+    for (const { topic, partition, offset = 0 } of positions) {
       if (topic !== this.topic) {
         throw new TributaryError(
           'TRB_INTERNAL',

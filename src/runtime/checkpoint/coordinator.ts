@@ -1,4 +1,4 @@
-import type { Sink } from '../../connectors/sink.js';
+import type { Sink, SinkCommitment } from '../../connectors/sink.js';
 import type { PartitionOffset, Source } from '../../connectors/source.js';
 import type { CheckpointWrite } from '../../store/checkpoint-store.js';
 import type { GroupedState, TakenState } from './grouped-state.js';
@@ -29,7 +29,7 @@ export interface CoordinatorOptions {
   readonly sources: readonly Source[];
   readonly state: GroupedState;
   /** The job's operator-wide state, taken at the batch boundary the task stopped at. */
-  readonly meta: () => unknown;
+  readonly meta: () => object;
   readonly storage: CheckpointStorage;
   readonly now: () => number;
   /** The id of the last checkpoint written (0 for none). */
@@ -44,8 +44,11 @@ export interface CoordinatorOptions {
  * 1. **flush** the sinks: at-least-once output (log topics, the console, dead letters) is
  *    written out;
  * 2. **prepare** the sinks: transactional output is pre-committed as part of this checkpoint;
- * 3. **write** the checkpoint — operator-wide state, the key groups that changed, and the
- *    source positions — in one transaction: from here on a restart resumes after it;
+ *    what a sink needs to finish it after a crash (an open Kafka transaction's ids) is kept
+ *    with the checkpoint;
+ * 3. **write** the checkpoint — operator-wide state, the key groups that changed, the
+ *    source positions and the sinks' commitments — in one transaction: from here on a
+ *    restart resumes after it, and first finishes what the sinks prepared (`recover`);
  * 4. **commit** the sinks: what they prepared becomes final;
  * 5. **acknowledge** the sources: progress reporting (a Kafka group commit), nothing more.
  *
@@ -70,12 +73,16 @@ export class CheckpointCoordinator {
     const id = this.lastId + 1;
     const at = options.now();
     const positions = options.sources.flatMap((source) => source.positions());
-    const meta = JSON.stringify(options.meta());
+    const meta = options.meta();
     const taken: TakenState = options.state.take();
     try {
       for (const sink of options.sinks) await sink.flush();
       options.onStep?.('flushed', id);
-      for (const sink of options.sinks) await sink.prepare({ id });
+      const commitments: Record<string, SinkCommitment> = {};
+      for (const sink of options.sinks) {
+        const commitment = await sink.prepare({ id });
+        if (commitment) commitments[sink.name] = commitment;
+      }
       options.onStep?.('prepared', id);
       await options.storage.write({
         task: {
@@ -83,7 +90,7 @@ export class CheckpointCoordinator {
           task: options.task,
           id,
           at,
-          meta,
+          meta: JSON.stringify(Object.keys(commitments).length > 0 ? { ...meta, sinks: commitments } : meta),
           positions: JSON.stringify(positions),
         },
         groups: taken.rows,

@@ -1,6 +1,5 @@
 import { sleep } from '../../abortable.js';
 import type { DeadLetterRecord } from '../../connectors/dead-letter.js';
-import { LogSource } from '../../connectors/log/log-source.js';
 import { createSink } from '../../connectors/registry.js';
 import type { Sink } from '../../connectors/sink.js';
 import { partitionId, type Source } from '../../connectors/source.js';
@@ -21,6 +20,7 @@ import { decodeBatch } from './decode.js';
 import { restoreTask } from './restore-task.js';
 import { ownedGroups, type TaskMeta } from './task-meta.js';
 import { MAX_RECENT_PER_REPORT, type TaskReport, type TaskStatus } from './task-report.js';
+import { openSource } from './task-source.js';
 import { type TaskSpec, taskPartition } from './task-spec.js';
 
 export interface PipelineTaskDeps {
@@ -93,7 +93,7 @@ export class PipelineTask implements JobOutput {
       if (!source) throw this.planError(`reads source "${name}", which the task was not given`);
       const taskSource = {
         name,
-        source: new LogSource(name, source.topic, host.log),
+        source: openSource(name, source, host.log, `${this.pipeline}.${this.task}`, this.deps.logger),
         format: formatNamed(source.format),
       };
       this.sources.push(taskSource);
@@ -114,7 +114,7 @@ export class PipelineTask implements JobOutput {
     const keyGroups = keyGroupCount(partitionCount);
     const owned = ownedGroups(keyGroups, partitionCount, partition);
     const state = new GroupedState(this.job, keyGroups, owned);
-    const { positions, lastCheckpoint, lastId } = await restoreTask({
+    const { positions, lastCheckpoint, lastId, commitments } = await restoreTask({
       host,
       plan,
       job: this.job,
@@ -131,11 +131,10 @@ export class PipelineTask implements JobOutput {
     for (const { source, partitions } of assigned) {
       const topic = source.source.topics[0];
       source.source.assign(
-        partitions.map((p) => ({
-          topic,
-          partition: p,
-          offset: resume.get(partitionId({ topic, partition: p })) ?? 0,
-        })),
+        partitions.map((p) => {
+          const offset = resume.get(partitionId({ topic, partition: p }));
+          return offset === undefined ? { topic, partition: p } : { topic, partition: p, offset };
+        }),
       );
       this.job.assign(source.name, partitions.map(String));
       // Learn where the partitions end, so that the first report's lag is already true.
@@ -149,6 +148,8 @@ export class PipelineTask implements JobOutput {
         node.sink,
         createSink(node.sink, sinkSpec, {
           pipeline: this.pipeline,
+          task: this.task,
+          ...(this.deps.logger ? { logger: this.deps.logger } : {}),
           log: host.log,
           writeSeries: (writes) => host.writeSeries(writes),
           observe: (observations) => host.observe(observations),
@@ -156,6 +157,9 @@ export class PipelineTask implements JobOutput {
         }),
       );
     }
+    // Output the checkpoint prepared and may not have committed before the task stopped.
+    for (const [name, commitment] of Object.entries(commitments))
+      await this.sinks.get(name)?.recover?.(commitment);
     this.coordinator = new CheckpointCoordinator({
       pipeline: this.pipeline,
       task: this.task,

@@ -1,3 +1,4 @@
+import type { SinkCommitment } from '../../connectors/sink.js';
 import type { PartitionOffset } from '../../connectors/source.js';
 import type { Job } from '../../engine/job/job.js';
 import type { Plan } from '../../engine/plan/plan.js';
@@ -33,9 +34,11 @@ export interface Restored {
   readonly lastCheckpoint: TaskReport['lastCheckpoint'];
   /** The id of the task's last checkpoint, 0 if it has none: the next one counts on from it. */
   readonly lastId: number;
+  /** By sink name: output the last checkpoint prepared, for the sinks to finish (`Sink.recover`). */
+  readonly commitments: Readonly<Record<string, SinkCommitment>>;
 }
 
-const AFRESH: Restored = { positions: [], lastCheckpoint: null, lastId: 0 };
+const AFRESH: Restored = { positions: [], lastCheckpoint: null, lastId: 0, commitments: {} };
 
 /**
  * A task's start from its last checkpoint: the checkpoint refused when it belongs to another
@@ -68,6 +71,7 @@ export const restoreTask = async (target: RestoreTarget): Promise<Restored> => {
       positions,
       lastCheckpoint: { at: saved.task.at, durationMs: 0, stateBytes: 0 },
       lastId: saved.task.id,
+      commitments: meta.sinks ?? {},
     };
   }
   if (partition === undefined) {
@@ -84,7 +88,12 @@ export const restoreTask = async (target: RestoreTarget): Promise<Restored> => {
       { positions },
       'restored from a checkpoint of the format before key groups; the next checkpoint rewrites it',
     );
-    return { positions, lastCheckpoint: { at: legacy.at, durationMs: 0, stateBytes: 0 }, lastId: 0 };
+    return {
+      positions,
+      lastCheckpoint: { at: legacy.at, durationMs: 0, stateBytes: 0 },
+      lastId: 0,
+      commitments: {},
+    };
   }
   // Once a task of this layout has checkpointed, the old document is history, not a refusal.
   if (saved.tasks.length === 0 && (await host.loadLegacyCheckpoint(plan.name)) !== undefined)

@@ -1,3 +1,4 @@
+import type { SinkCommitment } from '../../connectors/sink.js';
 import type { JobMeta } from '../../engine/job/job.js';
 import { partitionOfGroup } from '../../engine/state/key-groups.js';
 import { TributaryError } from '../../errors.js';
@@ -14,6 +15,8 @@ export interface TaskMeta {
    */
   readonly partitions?: number;
   readonly job: JobMeta;
+  /** By sink name: what a sink's `prepare` asked the checkpoint to keep (an open Kafka transaction). */
+  readonly sinks?: Readonly<Record<string, SinkCommitment>>;
 }
 
 /** The key groups a task owns: all of them, or those of its partition. */

@@ -1,11 +1,14 @@
+import type { KafkaSourceSpec } from '../../connectors/kafka/kafka-source.js';
 import type { SinkSpec } from '../../connectors/registry.js';
 import type { FormatName } from '../../formats/index.js';
 
 /** How a task reads one of its plan's sources. */
 export interface TaskSourceSpec {
-  /** The log topic (today: the source's own name). */
+  /** The topic: of the embedded log (the source's own name), or of Kafka. */
   readonly topic: string;
   readonly format: FormatName;
+  /** Present when the topic is read from Kafka rather than the embedded log. */
+  readonly kafka?: KafkaSourceSpec;
 }
 
 export interface TaskOptions {

@@ -42,6 +42,7 @@ const storeSink = (
 ) => {
   const context: SinkContext = {
     pipeline: 'visits',
+    task: 'all',
     log: {} as LogAccess,
     async writeSeries(writes: readonly SeriesUpsert[]) {
       if (fail?.next) {

@@ -1,0 +1,107 @@
+/**
+ * JSON clicks from Kafka → keyed tumbling 10 s count per user: how fast each contender
+ * gets through the same topic, against the same broker, in the same run.
+ *
+ * A topic of 6 partitions is filled once (1 M clicks × BENCH_SCALE, 200 users, keyed by
+ * user; kafka/fill-topic.ts), then the contenders read all of it, each with a consumer group
+ * of its own, alternately: one warm-up of each, then BENCH_REPS rounds (2 unless set).
+ *
+ * - `ceiling`: Kafka's ConsumerPerformance, the Java client reading without any work per
+ *   record (kafka/consumer-performance.ts): what this broker and machine give any client.
+ * - `naivePython`: the seed documents' kafka-python loop with a dict of counts per (user,
+ *   window) (kafka/naive_loop.py), checked against the reference (`resultsMatch`).
+ * - `client`: `@platformatic/kafka`'s consume() stream alone, counting records: the cost
+ *   of the client Tributary uses, before any pipeline work (kafka/client-consume.ts), with
+ *   its defaults; `client1MiBPerPartition` with fetches of at most 1 MiB per partition (the
+ *   Java client's default) instead of its 50 MB.
+ * - `tributaryExactlyOnce`, `tributaryAtLeastOnce`: the pipeline as Tributary runs it, in a
+ *   process of its own, its results written to a topic and read back (kafka/tributary.ts).
+ *   `exactlyOnceCost` is at-least-once's rate over exactly-once's.
+ *
+ * Rates are events/s from the group join handing a contender its partitions to the last
+ * record counted: process starts and group joins are left out (`joinMs` beside them), the
+ * offset look-up and every fetch are in. `ofCeiling` is each median over the ceiling's. A
+ * contender is one line of CONTENDERS (kafka/contender.ts says what it must do).
+ *
+ * The broker is KAFKA_BROKERS when set, else a local Kafka started for this run
+ * (kafka/broker.ts).
+ */
+import { availableParallelism } from 'node:os';
+import { info, REPS, report, round, scaled } from './harness.js';
+import { withBrokers } from './kafka/broker.js';
+import { USERS } from './kafka/clicks.js';
+import { clientConsume } from './kafka/client-consume.js';
+import { consumerPerformance } from './kafka/consumer-performance.js';
+import { type Contender, type ContenderRun, describeRun, summarize } from './kafka/contender.js';
+import { fillTopic, removeTopic } from './kafka/fill-topic.js';
+import { deleteFreshGroups } from './kafka/groups.js';
+import { naivePython, requireKafkaPython } from './kafka/naive-python.js';
+import { WINDOW_MS } from './kafka/reference.js';
+import { tributary } from './kafka/tributary.js';
+
+const EVENTS = scaled(1_000_000);
+/** Each round reads the whole topic once per contender: fewer rounds than the in-memory benchmarks. */
+const ROUNDS = process.env.BENCH_REPS ? REPS : 2;
+
+/** The JSON line's key → the contender. The ceiling first: the others are compared with it. */
+const CONTENDERS: Record<string, Contender> = {
+  ceiling: consumerPerformance,
+  naivePython,
+  client: clientConsume(),
+  client1MiBPerPartition: clientConsume({ maxBytesPerPartition: 1_048_576 }),
+  tributaryExactlyOnce: tributary('exactly-once'),
+  tributaryAtLeastOnce: tributary('at-least-once'),
+};
+
+await requireKafkaPython(); // before a broker and a fill it would waste
+await withBrokers(async ({ brokers, kind }) => {
+  info(`kafka-throughput: ${EVENTS} clicks, ${kind} (${brokers}), ${ROUNDS} rounds`);
+  const filled = await fillTopic(brokers, EVENTS);
+  try {
+    const contenders = Object.entries(CONTENDERS);
+    const runs = new Map<string, ContenderRun[]>(contenders.map(([name]) => [name, []]));
+    const runOnce = async (contender: Contender, label: string): Promise<ContenderRun> => {
+      const run = await contender(filled.topic, brokers, filled.events, filled.reference);
+      info(`  ${label.padEnd(32)} ${describeRun(run)}`);
+      return run;
+    };
+    for (const [name, contender] of contenders) await runOnce(contender, `${name} warm-up`);
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const [name, contender] of contenders)
+        runs.get(name)!.push(await runOnce(contender, `${name} ${r}`));
+    }
+
+    const results = Object.fromEntries(contenders.map(([name]) => [name, summarize(runs.get(name)!)]));
+    const ceiling = results.ceiling.eventsPerSec as number;
+    for (const [name, result] of Object.entries(results))
+      if (name !== 'ceiling') result.ofCeiling = round((result.eventsPerSec as number) / ceiling, 3);
+    const rateOf = (name: string): number | undefined => results[name]?.eventsPerSec as number | undefined;
+    const exactlyOnce = rateOf('tributaryExactlyOnce');
+    const atLeastOnce = rateOf('tributaryAtLeastOnce');
+    const matches = Object.values(results)
+      .map((result) => result.resultsMatch)
+      .filter((match) => match !== undefined);
+    report({
+      benchmark: 'kafka-throughput',
+      events: filled.events,
+      closingClicks: filled.closingClicks,
+      partitions: filled.partitions,
+      partitionSizes: filled.partitionSizes,
+      users: USERS,
+      windowMs: WINDOW_MS,
+      windows: filled.reference.size,
+      brokers: kind,
+      cores: availableParallelism(),
+      rounds: ROUNDS,
+      fillEventsPerSec: round(filled.fillEventsPerSec),
+      fillMbPerSec: round(filled.fillMbPerSec, 1),
+      ...results,
+      ...(exactlyOnce && atLeastOnce && { exactlyOnceCost: round(atLeastOnce / exactlyOnce, 3) }),
+      // No throughput target yet: pass says that every contender that counts got the reference's counts.
+      pass: matches.every(Boolean),
+    });
+  } finally {
+    await deleteFreshGroups(brokers);
+    await removeTopic(brokers, filled.topic);
+  }
+});

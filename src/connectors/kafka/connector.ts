@@ -1,0 +1,138 @@
+import Type, { type Static } from 'typebox';
+import { duration } from '../../config/durations.js';
+import { millis } from '../../config/units.js';
+import { FORMAT_NAMES, type FormatName, formatNamed } from '../../formats/index.js';
+import type { IntakeConnector, SinkConnector } from '../connector.js';
+import type { Guarantee } from '../sink.js';
+import type { KafkaClusterSpec } from './cluster.js';
+import { KafkaSink, type KafkaSinkSpec } from './kafka-sink.js';
+
+export interface KafkaSourceSettings {
+  readonly type: 'kafka';
+  readonly topic: string;
+  readonly format: FormatName;
+  readonly start: 'earliest' | 'latest';
+  readonly cluster: KafkaClusterSpec;
+}
+
+/** A Kafka topic has a name of 1–249 of these characters (Kafka's own rule). */
+const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const topicProblem = (topic: string): string | undefined =>
+  KAFKA_TOPIC.test(topic) && topic !== '.' && topic !== '..'
+    ? undefined
+    : `"${topic}" is not a Kafka topic name; use 1–249 characters of A-Z a-z 0-9 . _ -`;
+
+const NO_CLUSTER = 'needs the kafka: section (kafka: { brokers: 127.0.0.1:9092 }) or KAFKA_BROKERS';
+
+const sourceOptions = Type.Object(
+  {
+    type: Type.Literal('kafka'),
+    topic: Type.String({ minLength: 1, examples: ['click_events'], description: 'The Kafka topic read' }),
+    format: Type.Optional(
+      Type.Enum(FORMAT_NAMES, { default: 'json', description: 'How record values are decoded' }),
+    ),
+    start: Type.Optional(
+      Type.Enum(['earliest', 'latest'], {
+        default: 'earliest',
+        description:
+          'Where a partition the pipeline has no checkpoint of starts: its first record, or what arrives next',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Records of a Kafka topic, read by each pipeline itself (a consumer group per pipeline,
+ * `tributary.<pipeline>`). No ingestor: the topic is written by whoever produces to it.
+ */
+export const kafkaSourceConnector: IntakeConnector<KafkaSourceSettings, Static<typeof sourceOptions>> = {
+  type: 'kafka',
+  summary:
+    'Records of a Kafka topic, read committed; event time is the record timestamp unless time: names a field',
+  options: sourceOptions,
+  resolve: (_name, block, { kafka, report }) => {
+    const problem = topicProblem(block.topic);
+    if (problem) report(['topic'], problem);
+    if (!kafka) {
+      report(['type'], `a kafka source ${NO_CLUSTER}`);
+      return undefined;
+    }
+    return {
+      type: 'kafka',
+      topic: block.topic,
+      format: block.format ?? 'json',
+      start: block.start ?? 'earliest',
+      cluster: kafka,
+    };
+  },
+  create: () => undefined,
+};
+
+const sinkOptions = Type.Object(
+  {
+    type: Type.Literal('kafka'),
+    topic: Type.Optional(
+      Type.String({ minLength: 1, 'x-default': 'the sink name', description: 'The Kafka topic written' }),
+    ),
+    format: Type.Optional(
+      Type.Enum(FORMAT_NAMES, { default: 'json', description: 'How records are encoded' }),
+    ),
+    guarantee: Type.Optional(
+      Type.Enum(['exactly-once', 'at-least-once'], {
+        default: 'exactly-once',
+        description:
+          'exactly-once: each checkpoint interval in one transaction (read it read_committed); at-least-once: replays write again',
+      }),
+    ),
+    partitions: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        default: 1,
+        description: 'Partitions of the topic when Tributary creates it',
+      }),
+    ),
+    transaction_timeout: Type.Optional(
+      duration('How long the broker keeps a prepared transaction; a restart after longer loses its results', {
+        default: '15m',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Results into a Kafka topic, keyed by the pipeline's key. */
+export const kafkaSinkConnector: SinkConnector<KafkaSinkSpec> = {
+  type: 'kafka',
+  summary:
+    'Results into a Kafka topic, keyed by the pipeline key; exactly-once through transactions by default',
+  guarantee: 'exactly-once',
+  options: sinkOptions,
+  resolve: (name, options, context) => {
+    const block = options as Static<typeof sinkOptions>;
+    const topic = block.topic ?? name;
+    const problem = topicProblem(topic);
+    if (problem) context?.report(['topic' in block ? 'topic' : 'type'], problem);
+    if (!context?.kafka) context?.report(['type'], `a kafka sink ${NO_CLUSTER}`);
+    return {
+      type: 'kafka',
+      topic,
+      format: block.format ?? 'json',
+      guarantee: (block.guarantee ?? 'exactly-once') as Guarantee,
+      partitions: block.partitions ?? 1,
+      // The broker caps it at transaction.max.timeout.ms, 15 minutes by default.
+      transactionTimeoutMs: millis(block.transaction_timeout, 900_000),
+      cluster: context?.kafka ?? { brokers: [], clientId: 'tributary', requestTimeoutMs: 30_000 },
+    };
+  },
+  create: (name, spec, context) =>
+    new KafkaSink(
+      name,
+      spec,
+      formatNamed(spec.format),
+      context,
+      `${context.pipeline}.${context.task}`,
+      context.logger,
+    ),
+};

@@ -1,0 +1,222 @@
+import { compatibilityPartitioner, type MessageToProduce, Producer } from '@platformatic/kafka';
+import type { Batch } from '../../engine/batch.js';
+import { TributaryError } from '../../errors.js';
+import type { Format } from '../../formats/index.js';
+import type { Logger } from '../../observability/logger.js';
+import type { SinkContext } from '../connector.js';
+import type { Guarantee, Sink, SinkCommitment } from '../sink.js';
+import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
+import { commitPrepared, type PreparedTransaction, protocolErrorIds } from './prepared-transaction.js';
+
+/** What a task builds a Kafka sink from: plain data, it crosses to worker threads. */
+export interface KafkaSinkSpec {
+  readonly type: 'kafka';
+  readonly cluster: KafkaClusterSpec;
+  readonly topic: string;
+  readonly format: Format['name'];
+  readonly guarantee: Guarantee;
+  /** Partitions of the topic when the platform creates it. */
+  readonly partitions: number;
+  /** How long the broker keeps a transaction open before aborting it: longer than the longest outage a prepared checkpoint must survive. */
+  readonly transactionTimeoutMs: number;
+}
+
+type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+
+/** Messages per produce request. */
+const SEND_CHUNK = 5_000;
+/** Header that marks a record retracting a result sent earlier (a session that merged away). */
+export const RETRACTION_HEADER = 'tributary.retraction';
+
+/**
+ * Results into a Kafka topic, keyed by the pipeline's key (so a key's results stay in one
+ * partition, by Kafka's own partitioner), timestamped with the result's event time.
+ *
+ * Exactly-once: a transactional producer per task writes each checkpoint interval's output
+ * in one transaction, flushed at the checkpoint and committed once the checkpoint is
+ * written; the checkpoint records the open transaction (`prepare`), and a restart commits
+ * it (`recover`) — the coordinator's two-phase protocol, as Flink's Kafka sink does it.
+ * Intervals alternate between two transactional ids, so the transaction a checkpoint
+ * records is never the one a later, unrecorded interval opened: on restart that one is
+ * aborted by fencing. Consumers reading `read_committed` see each result once.
+ *
+ * At-least-once: an idempotent producer; what was sent between the last checkpoint and a
+ * crash is sent again on replay.
+ */
+export class KafkaSink implements Sink {
+  readonly guarantee: Guarantee;
+  private buffer: MessageToProduce[] = [];
+  private readonly producers: Producer[];
+  /** Exactly-once: the producer of the current interval, its transaction, and what was sent in it. */
+  private current = 0;
+  private transaction: Transaction | undefined;
+  private sentInTransaction: MessageToProduce[] = [];
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly spec: KafkaSinkSpec,
+    private readonly format: Format,
+    private readonly context: SinkContext,
+    /** `pipeline.task`: transactional ids are stable per task, so a restarted task fences its old self. */
+    private readonly task: string,
+    private readonly logger?: Logger,
+  ) {
+    this.guarantee = spec.guarantee;
+    const options = clientOptions(spec.cluster, `${task}.sink.${name}`);
+    const transactional = spec.guarantee === 'exactly-once';
+    const ids = transactional ? [0, 1].map((n) => `tributary.${task}.${name}.${n}`) : [undefined];
+    this.producers = ids.map(
+      (transactionalId) =>
+        new Producer({
+          ...options,
+          idempotent: true,
+          // Kafka's Java partitioner: a key lands where Kafka's own clients and Kafka Streams put it.
+          partitioner: compatibilityPartitioner,
+          // The producer's timeout is also the transaction timeout it asks the broker for.
+          ...(transactionalId ? { transactionalId, timeout: spec.transactionTimeoutMs } : {}),
+        }),
+    );
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  write(batch: Batch<unknown>): void {
+    const { values, timestamps, keys, retractions } = batch;
+    for (let i = 0; i < values.length; i++) {
+      let value: Uint8Array;
+      try {
+        value = this.format.encode(values[i]);
+      } catch (error) {
+        this.context.reject(this.name, batch, i, error);
+        continue;
+      }
+      const key = keys?.[i];
+      this.buffer.push({
+        topic: this.spec.topic,
+        value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+        timestamp: BigInt(Math.round(timestamps[i])),
+        ...(key === undefined ? {} : { key: Buffer.from(String(key)) }),
+        ...(retractions?.[i]
+          ? { headers: new Map([[Buffer.from(RETRACTION_HEADER), Buffer.from('true')]]) }
+          : {}),
+      });
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const messages = this.buffer;
+    this.buffer = [];
+    try {
+      await this.send(messages);
+    } catch (error) {
+      if (!this.transaction) this.buffer = messages.concat(this.buffer);
+      throw this.failed(error);
+    }
+  }
+
+  async prepare(): Promise<SinkCommitment | undefined> {
+    await this.flush();
+    const producer = this.producers[this.current];
+    if (!this.transaction || producer.producerId === undefined) return undefined;
+    const prepared: PreparedTransaction = {
+      transactionalId: this.transaction.id,
+      producerId: producer.producerId.toString(),
+      producerEpoch: producer.producerEpoch!,
+    };
+    return { ...prepared };
+  }
+
+  async commit(): Promise<void> {
+    if (!this.transaction) return;
+    try {
+      await this.transaction.commit();
+    } catch (error) {
+      throw this.failed(error);
+    }
+    this.transaction = undefined;
+    this.sentInTransaction = [];
+    this.current = 1 - this.current;
+  }
+
+  /** The checkpoint was not written: abort what this interval sent, and send it again in the next. */
+  async abort(): Promise<void> {
+    if (!this.transaction) return;
+    const sent = this.sentInTransaction;
+    this.sentInTransaction = [];
+    const transaction = this.transaction;
+    this.transaction = undefined;
+    this.buffer = sent.concat(this.buffer);
+    await transaction.abort().catch((error: unknown) => {
+      this.logger?.warn(
+        { sink: this.name, error: (error as Error).message },
+        'aborting the Kafka transaction failed; the broker aborts it when the next one begins',
+      );
+    });
+  }
+
+  async recover(commitment: SinkCommitment): Promise<void> {
+    await commitPrepared(this.spec.cluster, commitment as unknown as PreparedTransaction, this.logger);
+  }
+
+  async close(): Promise<void> {
+    if (this.transaction) await this.abort();
+    for (const producer of this.producers) await producer.close(true).catch(() => {});
+  }
+
+  private async send(messages: MessageToProduce[]): Promise<void> {
+    if (this.guarantee === 'at-least-once') {
+      for (let i = 0; i < messages.length; i += SEND_CHUNK)
+        await this.producers[0].send({ messages: messages.slice(i, i + SEND_CHUNK) });
+      return;
+    }
+    await this.initialize();
+    this.transaction ??= await this.producers[this.current].beginTransaction();
+    // Kept until the commit: an aborted checkpoint sends them again.
+    for (const message of messages) this.sentInTransaction.push(message);
+    for (let i = 0; i < messages.length; i += SEND_CHUNK)
+      await this.transaction.send({ messages: messages.slice(i, i + SEND_CHUNK) });
+  }
+
+  /**
+   * Registers both transactional ids with the broker before the first transaction: that
+   * fences an older instance of this task and aborts whatever it left open — after
+   * `recover` committed what the restored checkpoint recorded.
+   */
+  private initialize(): Promise<void> {
+    this.ready ??= (async () => {
+      // The first transaction of a producer registers its id; cancelled, it sends nothing.
+      // Producer id and epoch -1 ask for a fresh registration (the client would otherwise
+      // send 0/0, which the broker refuses as fenced once the id was used before).
+      for (const producer of this.producers)
+        await (await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 })).cancel();
+    })();
+    return this.ready;
+  }
+
+  private failed(error: unknown): Error {
+    if (error instanceof TributaryError) return error;
+    const ids = protocolErrorIds(error);
+    if (
+      ids.some(
+        (id) =>
+          id === 'PRODUCER_FENCED' ||
+          id === 'INVALID_PRODUCER_EPOCH' ||
+          id === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+      )
+    )
+      return new TributaryError(
+        'TRB_KAFKA_FENCED',
+        `sink "${this.name}": another instance of task ${this.task} took over its Kafka transactions (${ids.join(', ')}); this one stops writing`,
+        { cause: error },
+      );
+    return new TributaryError(
+      'TRB_KAFKA_FAILED',
+      `sink "${this.name}": writing to Kafka topic "${this.spec.topic}" at ${describeCluster(this.spec.cluster)} failed: ${(error as Error).message}${ids.length ? ` (${ids.join(', ')})` : ''}`,
+      { cause: error },
+    );
+  }
+}

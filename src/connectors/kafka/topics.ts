@@ -1,0 +1,70 @@
+import { Admin } from '@platformatic/kafka';
+import { TributaryError } from '../../errors.js';
+import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
+
+/**
+ * Topics of a cluster: their partition counts, and creating those Tributary writes to.
+ * One short-lived admin client per call; these run at start, not per record.
+ */
+export const withAdmin = async <T>(
+  cluster: KafkaClusterSpec,
+  use: (admin: Admin) => Promise<T>,
+): Promise<T> => {
+  const admin = new Admin(clientOptions(cluster, 'admin'));
+  try {
+    return await use(admin);
+  } catch (error) {
+    if (error instanceof TributaryError) throw error;
+    throw new TributaryError(
+      'TRB_KAFKA_UNAVAILABLE',
+      `Kafka at ${describeCluster(cluster)}: ${(error as Error).message}; check kafka.brokers and the credentials`,
+      { cause: error },
+    );
+  } finally {
+    await admin.close().catch(() => {});
+  }
+};
+
+/** Partition counts of the topics that exist, by name; a topic missing from the answer does not exist. */
+export const partitionCounts = (
+  cluster: KafkaClusterSpec,
+  topics: readonly string[],
+): Promise<Map<string, number>> =>
+  withAdmin(cluster, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const wanted = topics.filter((topic) => existing.has(topic));
+    const counts = new Map<string, number>();
+    if (wanted.length === 0) return counts;
+    const metadata = await admin.metadata({ topics: wanted });
+    for (const topic of wanted) counts.set(topic, metadata.topics.get(topic)!.partitionsCount);
+    return counts;
+  });
+
+/**
+ * Creates the topics that do not exist yet, with `partitions` each and the cluster's
+ * default replication; returns every topic's partition count. A topic that exists keeps
+ * its count: Tributary never repartitions one.
+ */
+export const ensureTopics = (
+  cluster: KafkaClusterSpec,
+  topics: readonly { readonly topic: string; readonly partitions: number }[],
+): Promise<Map<string, number>> =>
+  withAdmin(cluster, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    for (const { topic, partitions } of topics) {
+      if (existing.has(topic)) continue;
+      try {
+        await admin.createTopics({ topics: [topic], partitions, replicas: -1 });
+      } catch (error) {
+        // Created meanwhile by another process: fine.
+        if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(JSON.stringify(errorText(error)))) throw error;
+      }
+    }
+    const metadata = await admin.metadata({ topics: topics.map((t) => t.topic), forceUpdate: true });
+    return new Map(topics.map(({ topic }) => [topic, metadata.topics.get(topic)!.partitionsCount]));
+  });
+
+const errorText = (error: unknown): string => {
+  const e = error as { message?: string; errors?: unknown[] };
+  return `${e?.message ?? ''} ${(e?.errors ?? []).map(errorText).join(' ')}`;
+};

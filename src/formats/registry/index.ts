@@ -1,0 +1,7 @@
+export type { SchemaRegistryOptions } from './options.js';
+export {
+  type RegisteredSchema,
+  type SchemaReference,
+  SchemaRegistry,
+  type SchemaType,
+} from './schema-registry.js';

@@ -1,0 +1,47 @@
+import type { KafkaSourceSettings } from '../connectors/kafka/connector.js';
+import type { KafkaSourceSpec } from '../connectors/kafka/kafka-source.js';
+import { ensureTopics, partitionCounts } from '../connectors/kafka/topics.js';
+import type { SinkSpec, SourceSettings } from '../connectors/registry.js';
+import { TributaryError } from '../errors.js';
+
+/** The consumer group of a pipeline: its progress as Kafka's own tools show it. */
+export const pipelineGroup = (pipeline: string): string => `tributary.${pipeline}`;
+
+/** How a task of `pipeline` reads a `kafka` source. */
+export const kafkaSourceSpec = (pipeline: string, source: KafkaSourceSettings): KafkaSourceSpec => ({
+  cluster: source.cluster,
+  topic: source.topic,
+  group: pipelineGroup(pipeline),
+  start: source.start,
+});
+
+/**
+ * At start: the partition counts of the topics `kafka` sources read — each must exist, a
+ * missing one is named with the way to create it — and the topics `kafka` sinks write
+ * created when missing. Returns the source topics' counts.
+ */
+export const prepareKafkaTopics = async (
+  sources: Readonly<Record<string, SourceSettings>>,
+  sinks: Readonly<Record<string, SinkSpec>> = {},
+): Promise<Map<string, number>> => {
+  const counts = new Map<string, number>();
+  const read = Object.entries(sources).flatMap(([name, s]) =>
+    s.type === 'kafka' ? [[name, s] as const] : [],
+  );
+  for (const [name, source] of read) {
+    const found = await partitionCounts(source.cluster, [source.topic]);
+    const count = found.get(source.topic);
+    if (count === undefined) {
+      throw new TributaryError(
+        'TRB_KAFKA_NO_TOPIC',
+        `source "${name}" reads Kafka topic "${source.topic}", which does not exist at ${source.cluster.brokers.join(',')}; create it (kafka-topics.sh --create --topic ${source.topic} --partitions N) or fix sources.${name}.topic`,
+      );
+    }
+    counts.set(source.topic, count);
+  }
+  for (const sink of Object.values(sinks)) {
+    if (sink.type === 'kafka')
+      await ensureTopics(sink.cluster, [{ topic: sink.topic, partitions: sink.partitions }]);
+  }
+  return counts;
+};

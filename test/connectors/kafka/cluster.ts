@@ -1,0 +1,21 @@
+/**
+ * The test run's Kafka broker as a cluster spec, and topics with unique names, for the
+ * Kafka connector's tests.
+ */
+import { randomUUID } from 'node:crypto';
+import type { KafkaClusterSpec } from '../../../src/connectors/kafka/cluster.js';
+import { ensureTopics } from '../../../src/connectors/kafka/topics.js';
+import { kafkaBrokers } from '../../kafka.js';
+
+export const testCluster = (): KafkaClusterSpec => ({
+  brokers: kafkaBrokers().split(','),
+  clientId: 'tributary-test',
+  requestTimeoutMs: 10_000,
+});
+
+/** A new topic of `partitions` partitions; its name starts with `prefix`. */
+export const newTopic = async (prefix: string, partitions: number): Promise<string> => {
+  const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await ensureTopics(testCluster(), [{ topic, partitions }]);
+  return topic;
+};

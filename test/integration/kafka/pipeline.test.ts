@@ -1,0 +1,113 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { platformOptions } from '../../../src/runtime/from-config.js';
+import { Platform } from '../../../src/runtime/platform.js';
+import { newTopic } from '../../connectors/kafka/cluster.js';
+import { kafkaBrokers } from '../../kafka.js';
+import { consumeConfluent, produceKcat, producePython } from './clients.js';
+
+const WINDOW_MS = 10_000;
+const dirs: string[] = [];
+const platforms: Platform[] = [];
+afterEach(async () => {
+  for (const p of platforms.splice(0)) await p.stop().catch(() => {});
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+interface Click {
+  user_id: string;
+  page: string;
+  timestamp: number;
+}
+
+/** Clicks of 20 users over 60 s of event time, then one late-enough click per user to close every window. */
+const clicks = (): Click[] => {
+  const out: Click[] = [];
+  for (let i = 0; i < 600; i++)
+    out.push({ user_id: `u${i % 20}`, page: `/p/${i % 7}`, timestamp: 1_000_000 + i * 100 });
+  return out;
+};
+
+const reference = (events: readonly Click[], before: number): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    if (e.timestamp >= before) continue;
+    const start = e.timestamp - (e.timestamp % WINDOW_MS);
+    const key = `${e.user_id}@${start}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+};
+
+const startFromConfig = async (yaml: string): Promise<Platform> => {
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-kafka-'));
+  dirs.push(dir);
+  const file = join(dir, 'tributary.yaml');
+  await writeFile(file, yaml.replaceAll('DATA_DIR', join(dir, 'data')));
+  const config = await loadConfig(file, { env: {} });
+  const platform = new Platform({
+    ...platformOptions(config),
+    onError: (where, error) => process.stderr.write(`${where}: ${(error as Error).message ?? error}\n`),
+  });
+  platforms.push(platform);
+  await platform.start();
+  return platform;
+};
+
+describe('a pipeline on Kafka', () => {
+  it('counts clicks that kafka-python and kcat produced, into a topic that confluent-kafka reads exactly once, and into the store', async () => {
+    const brokers = kafkaBrokers();
+    const input = await newTopic('click_events', 3);
+    const output = await newTopic('clicks_per_user', 3);
+    const events = clicks();
+    await producePython(brokers, input, events.slice(0, 500), 'user_id');
+    await produceKcat(
+      brokers,
+      input,
+      events.slice(500).map((e) => ({ key: e.user_id, value: e })),
+    );
+    // Past every window of the clicks above, on every partition: the watermark closes them all.
+    const closing = Array.from({ length: 20 }, (_, u) => ({
+      user_id: `u${u}`,
+      page: '/',
+      timestamp: 1_200_000,
+    }));
+    await producePython(brokers, input, closing, 'user_id');
+
+    const platform = await startFromConfig(`
+data_dir: DATA_DIR
+workers: 2
+checkpoint: { interval: 500ms }
+kafka: { brokers: "${brokers}" }
+sources:
+  clicks: { type: kafka, topic: ${input}, format: json, start: earliest }
+sinks:
+  per-user-topic: { type: kafka, topic: ${output}, format: json }
+pipelines:
+  - name: clicks-per-user
+    source: clicks
+    time: timestamp
+    steps:
+      - key_by: user_id
+      - window: { tumbling: 10s }
+        aggregate: { clicks: count }
+    sinks: [per-user-topic, clicks-per-user]
+`);
+    const expected = reference(events, 1_060_000);
+    const read = await consumeConfluent(brokers, output, expected.size + 1, 20);
+    const got = new Map<string, number>();
+    for (const { key, value } of read) {
+      const row = value as { key: string; start: number; end: number; clicks: number };
+      const id = `${key}@${row.start}`;
+      expect(row.key).toBe(key);
+      expect(got.has(id), `${id} once`).toBe(false);
+      got.set(id, row.clicks);
+    }
+    expect(got).toEqual(expected);
+    const stored = await platform.querySeries('clicks-per-user', { from: 0, to: 2_000_000, limit: 10_000 });
+    expect(stored.length).toBe(expected.size);
+  });
+});
