@@ -28,6 +28,7 @@ describe('the docs with connector tables', () => {
       'options:mqtt',
       'options:file',
       'options:http',
+      'options:kafka',
       'options:store',
       'options:log',
       'options:console',
