@@ -168,6 +168,7 @@ sources:
       'TRIBUTARY_API_KEYS',
       'DATABASE_URL',
       'MQTT_URL',
+      'KAFKA_BROKERS',
       'LOG_LEVEL',
     ]);
   });

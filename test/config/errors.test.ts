@@ -242,14 +242,14 @@ sources:
     what: 'an unknown source type',
     yaml: 'sources:\n  events: { type: kafak, topic: events }\n',
     messages: [
-      'pipelines.yaml:2: sources.events.type: "kafak" is not a source type; use one of: generator, mqtt, file, http',
+      'pipelines.yaml:2: sources.events.type: "kafak" is not a source type; did you mean "kafka"?',
     ],
   },
   {
     what: 'a source without a type',
     yaml: 'sources:\n  events: { topic: events }\n',
     messages: [
-      'pipelines.yaml:2: sources.events: missing required field "type"; use one of: generator, mqtt, file, http',
+      'pipelines.yaml:2: sources.events: missing required field "type"; use one of: generator, mqtt, file, http, kafka',
     ],
   },
   {

@@ -19,8 +19,8 @@ describe('the connector registry', () => {
   it('finds connectors by type, and names the types for one it does not know', () => {
     expect(intakeConnector('mqtt').type).toBe('mqtt');
     expect(sinkConnector('store').type).toBe('store');
-    expect(() => intakeConnector('kafka')).toThrow(
-      '"kafka" is not a source type; the source types are generator, mqtt, file, http',
+    expect(() => intakeConnector('amqp')).toThrow(
+      '"amqp" is not a source type; the source types are generator, mqtt, file, http, kafka',
     );
   });
 });
