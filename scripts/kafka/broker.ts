@@ -17,7 +17,17 @@ import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { KafkaBrokerError } from './errors.js';
 import { installKafka, kafkaClasspath, kafkaResource, type Log, logToStderr } from './install.js';
-import { close, freePorts, listen, logTail, PID_FILE, run, STOP_GRACE_MS, stopProcess } from './processes.js';
+import {
+  close,
+  exitOf,
+  freePorts,
+  listen,
+  logTail,
+  PID_FILE,
+  run,
+  STOP_GRACE_MS,
+  stopProcess,
+} from './processes.js';
 import {
   LOG4J2_PROPERTIES,
   type NodeLayout,
@@ -219,10 +229,7 @@ const spawnNode = async (node: NodeLayout, heapMb: number, detached = false): Pr
   } finally {
     closeSync(out);
   }
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('error', (error) => resolve(error.message));
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-  });
+  const exited = exitOf(child);
   if (child.pid === undefined)
     throw new KafkaBrokerError('KAFKA_EXITED', `java did not start: ${await exited}`);
   if (detached) child.unref();

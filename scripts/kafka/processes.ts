@@ -3,7 +3,7 @@
  * them or an earlier one did (the pid file each node leaves in its folder). The local
  * schema registry (scripts/registry/) runs and stops its JVM with the same helpers.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -62,6 +62,13 @@ export const freePorts = async (count: number): Promise<number[]> => {
   await close(servers);
   return ports;
 };
+
+/** How a started child ends: its exit code or signal, or why it could not start. */
+export const exitOf = (child: ChildProcess): Promise<number | string> =>
+  new Promise((resolve) => {
+    child.on('error', (error) => resolve(error.message));
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
 
 export const isAlive = (pid: number): boolean => {
   try {

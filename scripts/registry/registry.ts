@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Log, logToStderr } from '../kafka/install.js';
-import { close, freePorts, listen, logTail, STOP_GRACE_MS, stopProcess } from '../kafka/processes.js';
+import { close, exitOf, freePorts, listen, logTail, STOP_GRACE_MS, stopProcess } from '../kafka/processes.js';
 import { RegistryServerError } from './errors.js';
 import { installRegistry, registryJava } from './install.js';
 
@@ -131,10 +131,7 @@ const spawnRegistry = async (
   } finally {
     closeSync(out);
   }
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('error', (error) => resolve(error.message));
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-  });
+  const exited = exitOf(child);
   if (child.pid === undefined)
     throw new RegistryServerError('REGISTRY_EXITED', `java did not start: ${await exited}`);
   return { pid: child.pid, exited };

@@ -6,18 +6,10 @@
  * badly (bands in order, regexes that compile, templates that parse, receivers that exist).
  */
 import Type, { type Static } from 'typebox';
+import { duration } from '../config/durations.js';
 import { SEVERITIES } from './model.js';
 
 const closed = { additionalProperties: false } as const;
-
-const duration = (description: string, options: Record<string, unknown> = {}) =>
-  Type.Unsafe<string | number>({
-    type: ['string', 'number'],
-    format: 'duration',
-    minimum: 0,
-    description,
-    ...options,
-  });
 
 const name = (description: string) => Type.String({ minLength: 1, description });
 const expression = (description: string) => Type.String({ minLength: 1, description });

@@ -103,6 +103,18 @@ export interface Source {
 /** `topic/partition`, the id a partition goes by in watermarks, metrics and checkpoints. */
 export const partitionId = ({ topic, partition }: TopicPartition): string => `${topic}/${partition}`;
 
+/** Marks the assigned partitions among `partitions` paused or not; others are ignored. */
+export const setPaused = (
+  assigned: ReadonlyMap<string, { paused: boolean }>,
+  partitions: readonly TopicPartition[],
+  paused: boolean,
+): void => {
+  for (const partition of partitions) {
+    const at = assigned.get(partitionId(partition));
+    if (at) at.paused = paused;
+  }
+};
+
 /** Value `i` of a batch: a view into the batch's buffer, not a copy. */
 export const valueAt = (batch: RecordBatch, i: number): Uint8Array =>
   batch.data.subarray(batch.valueStarts[i], batch.valueEnds[i]);

@@ -4,8 +4,7 @@
  * arrays, keys as strings, values left where they are — `data` is the response's own bytes
  * (with the decompressed payloads of compressed batches after them), so no value is copied.
  *
- * The same records as record-batches.ts keeps from `@platformatic/kafka`'s parsed response:
- * those at or past `from`, without control markers and — read committed — without the
+ * The records kept: those at or past `from`, without control markers and — read committed — without the
  * records of aborted transactions; timestamps as created, or as appended for a LogAppendTime
  * topic; `nextOffset` past every complete batch, markers included.
  *
@@ -141,8 +140,9 @@ export const recordColumns = (
 
 /**
  * The complete batches that hold records to keep: not control batches and — when `aborted`
- * lists any — not the batches of aborted transactions, decided as Kafka's own consumer does
- * (record-batches.ts's `withoutAborted`). `nextOffset`: past the last complete batch of any
+ * lists any — not the batches of aborted transactions, decided as Kafka's own consumer does:
+ * a transactional batch is aborted when its producer has an aborted transaction that began
+ * at or before the batch's end and whose abort marker has not been passed yet. `nextOffset`: past the last complete batch of any
  * kind; undefined when there is none.
  */
 const keptBatches = (

@@ -5,6 +5,7 @@
  * nothing to keep in step with the broker when a partition moves or a request fails.
  */
 import { type Broker, type Consumer, FetchIsolationLevels, kGetApi } from '@platformatic/kafka';
+import { TributaryError } from '../../errors.js';
 import { FETCH_VERSIONS, type FetchResponse, fetchApi } from './fetch-response.js';
 
 export interface PartitionFetch {
@@ -25,8 +26,8 @@ const FINAL_EPOCH = -1;
 
 /**
  * The records of `partitions` of topic `topicId` past their fetch offsets, from `broker`.
- * Undefined when the broker does not speak Fetch v13 or later (Kafka before 3.1): the caller
- * then fetches through the client.
+ * Refuses a cluster that does not speak Fetch v13 or later (Kafka before 3.1, which has no
+ * topic ids).
  */
 export const fetchPartitions = async (
   consumer: Consumer,
@@ -34,9 +35,14 @@ export const fetchPartitions = async (
   topicId: string,
   partitions: readonly PartitionFetch[],
   limits: FetchLimits,
-): Promise<FetchResponse | undefined> => {
+): Promise<FetchResponse> => {
   const version = await fetchVersion(consumer);
-  if (!FETCH_VERSIONS.includes(version)) return undefined;
+  if (!FETCH_VERSIONS.includes(version)) {
+    throw new TributaryError(
+      'TRB_KAFKA_UNAVAILABLE',
+      `the Kafka cluster speaks Fetch up to v${version}; Tributary reads Kafka 3.1 or later (Fetch v${Math.min(...FETCH_VERSIONS)}); upgrade the brokers`,
+    );
+  }
   const connection = await consumer.connections.get(broker);
   return fetchApi(version).async(
     connection,

@@ -61,6 +61,9 @@ const REQUESTS: Readonly<
   17: fetchV17.createRequest,
 };
 
+/** Kafka's error code for a fetch offset outside the partition's log. */
+export const OFFSET_OUT_OF_RANGE = 1;
+
 export const FETCH_VERSIONS = Object.keys(REQUESTS).map(Number);
 
 const apis = new Map<number, API<FetchRequest, FetchResponse>>();

@@ -127,7 +127,7 @@ export class KafkaSink implements Sink {
       producerId: producer.producerId.toString(),
       producerEpoch: producer.producerEpoch!,
     };
-    return { ...prepared };
+    return prepared;
   }
 
   async commit(): Promise<void> {

@@ -1,10 +1,4 @@
-import {
-  type ClusterMetadata,
-  Consumer,
-  FetchIsolationLevels,
-  type fetchV17,
-  protocolErrors,
-} from '@platformatic/kafka';
+import { type ClusterMetadata, Consumer, FetchIsolationLevels, protocolErrors } from '@platformatic/kafka';
 import { sleep } from '../../abortable.js';
 import { TributaryError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
@@ -15,14 +9,14 @@ import {
   partitionId,
   type RecordBatch,
   type Source,
+  setPaused,
   type TopicPartition,
 } from '../source.js';
 import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
 import { recordColumns } from './fetch-columns.js';
-import { fetchErrors, OFFSET_OUT_OF_RANGE } from './fetch-errors.js';
 import { fetchPartitions } from './fetch-request.js';
+import { OFFSET_OUT_OF_RANGE } from './fetch-response.js';
 import { GroupOffsets } from './group-offsets.js';
-import { toRecordBatch } from './record-batches.js';
 
 /** How a pipeline task reads one Kafka topic: plain data, it crosses to worker threads. */
 export interface KafkaSourceSpec {
@@ -33,8 +27,6 @@ export interface KafkaSourceSpec {
   /** Where a partition without a checkpointed position starts. */
   readonly start: 'earliest' | 'latest';
 }
-
-type FetchResponse = fetchV17.FetchResponse;
 
 /** Fetch sizes as Kafka's own consumer defaults them (`max.partition.fetch.bytes`, `fetch.max.bytes`). */
 const PARTITION_MAX_BYTES = 1024 * 1024;
@@ -77,7 +69,8 @@ export class KafkaSource implements Source {
   private fetching: Promise<void> | undefined;
   /** Wakes the fetch loop (an assignment, a resume, a read that made room) and waiters for records. */
   private wake: (() => void) | undefined;
-  private arrived: (() => void) | undefined;
+  /** Resolved when a fetch queues records: every waiter shares it. */
+  private arrival: { promise: Promise<void>; resolve: () => void } | undefined;
   private failures = 0;
   private readonly groupOffsets: GroupOffsets;
 
@@ -148,10 +141,14 @@ export class KafkaSource implements Source {
 
   async waitForRecords(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.ready() || timeoutMs <= 0 || signal?.aborted) return;
-    const arrived = new Promise<void>((resolve) => {
-      this.arrived = resolve;
-    });
-    await Promise.race([arrived, sleep(timeoutMs, signal)]);
+    if (!this.arrival) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.arrival = { promise, resolve };
+    }
+    await Promise.race([this.arrival.promise, sleep(timeoutMs, signal)]);
   }
 
   positions(): PartitionOffset[] {
@@ -168,17 +165,11 @@ export class KafkaSource implements Source {
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const partition of partitions) {
-      const at = this.assigned.get(partitionId(partition));
-      if (at) at.paused = true;
-    }
+    setPaused(this.assigned, partitions, true);
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const partition of partitions) {
-      const at = this.assigned.get(partitionId(partition));
-      if (at) at.paused = false;
-    }
+    setPaused(this.assigned, partitions, false);
     this.wake?.();
   }
 
@@ -242,7 +233,7 @@ export class KafkaSource implements Source {
         }
         const topicId = metadata.topics.get(this.spec.topic)!.id;
         await Promise.all(
-          [...byLeader].map(([node, partitions]) => this.fetchFrom(node, topicId, partitions)),
+          [...byLeader].map(([node, partitions]) => this.fetchFrom(metadata, node, topicId, partitions)),
         );
         this.failures = 0;
       } catch (error) {
@@ -288,8 +279,13 @@ export class KafkaSource implements Source {
    * moved) fail the round once its good records are queued, so the loop refreshes the
    * metadata and backs off.
    */
-  private async fetchFrom(node: number, topicId: string, partitions: Assigned[]): Promise<void> {
-    const broker = (await this.metadata()).brokers.get(node);
+  private async fetchFrom(
+    metadata: ClusterMetadata,
+    node: number,
+    topicId: string,
+    partitions: Assigned[],
+  ): Promise<void> {
+    const broker = metadata.brokers.get(node);
     if (!broker) throw new Error(`broker ${node} is not in the cluster's metadata`);
     const response = await fetchPartitions(
       this.consumer,
@@ -298,7 +294,6 @@ export class KafkaSource implements Source {
       partitions.map((at) => ({ partition: at.partition, fetchOffset: at.fetchOffset! })),
       { maxWaitMs: FETCH_MAX_WAIT_MS, maxBytes: FETCH_MAX_BYTES, partitionMaxBytes: PARTITION_MAX_BYTES },
     );
-    if (!response) return this.fetchThroughClient(node, topicId, partitions);
     const failed: string[] = [];
     if (response.errorCode !== 0) failed.push(errorName(response.errorCode));
     for (const fetched of response.partitions) {
@@ -334,52 +329,6 @@ export class KafkaSource implements Source {
     }
   }
 
-  /** A broker before Kafka 3.1 (no Fetch v13): the client fetches, and record-batches.ts reads its records. */
-  private async fetchThroughClient(node: number, topicId: string, partitions: Assigned[]): Promise<void> {
-    let response: FetchResponse;
-    try {
-      response = await this.consumer.fetch({
-        node,
-        maxWaitTime: FETCH_MAX_WAIT_MS,
-        maxBytes: FETCH_MAX_BYTES,
-        topics: [
-          {
-            topicId,
-            partitions: partitions.map((at) => ({
-              partition: at.partition,
-              currentLeaderEpoch: -1,
-              fetchOffset: BigInt(at.fetchOffset!),
-              lastFetchedEpoch: -1,
-              partitionMaxBytes: PARTITION_MAX_BYTES,
-            })),
-          },
-        ],
-      });
-    } catch (error) {
-      // A partition error fails the whole response; the partitions without one are still good.
-      const { response: partial, codes } = fetchErrors(error);
-      if (!partial) throw error;
-      response = partial;
-      for (const [partition, code] of codes) {
-        const at = partitions.find((p) => p.partition === partition);
-        if (at && code === OFFSET_OUT_OF_RANGE) this.outOfRange(at);
-      }
-      if ([...codes.values()].some((code) => code !== OFFSET_OUT_OF_RANGE)) this.consumer.clearMetadata();
-    }
-    for (const topic of response.responses) {
-      for (const fetched of topic.partitions) {
-        const at = partitions.find((p) => p.partition === fetched.partitionIndex);
-        if (!at || this.assigned.get(partitionId(at)) !== at || fetched.errorCode !== 0) continue;
-        this.received(
-          at,
-          Number(fetched.lastStableOffset >= 0n ? fetched.lastStableOffset : fetched.highWatermark),
-          Number(fetched.logStartOffset),
-          toRecordBatch(at.topic, at.partition, at.fetchOffset!, fetched, true),
-        );
-      }
-    }
-  }
-
   /** What a fetch brought for an assigned partition: where it ends now, and its records past the fetch offset. */
   private received(at: Assigned, end: number, logStart: number, batch: RecordBatch | undefined): void {
     at.end = end;
@@ -388,8 +337,8 @@ export class KafkaSource implements Source {
     at.fetchOffset = batch.nextOffset;
     at.queue.push(batch);
     at.queued += batch.count;
-    this.arrived?.();
-    this.arrived = undefined;
+    this.arrival?.resolve();
+    this.arrival = undefined;
   }
 
   /**

@@ -9,12 +9,12 @@ import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster
  * enough to commit it from another producer instance after a crash (what Kafka's own
  * clients keep private, and Flink's Kafka sink reaches into them for).
  */
-export interface PreparedTransaction {
+export type PreparedTransaction = {
   readonly transactionalId: string;
   /** Decimal: a 64-bit id does not fit a JSON number. */
   readonly producerId: string;
   readonly producerEpoch: number;
-}
+};
 
 /** Errors the coordinator answers while it moves or loads: ask again. */
 const TRANSIENT = new Set([

@@ -7,6 +7,7 @@ import {
   partitionId,
   type RecordBatch,
   type Source,
+  setPaused,
   type TopicPartition,
 } from '../source.js';
 import { decodeFrames } from './frame-batch.js';
@@ -155,17 +156,11 @@ export class LogSource implements Source {
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const partition of partitions) {
-      const at = this.assigned.get(partitionId(partition));
-      if (at) at.paused = true;
-    }
+    setPaused(this.assigned, partitions, true);
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const partition of partitions) {
-      const at = this.assigned.get(partitionId(partition));
-      if (at) at.paused = false;
-    }
+    setPaused(this.assigned, partitions, false);
   }
 
   /** The checkpoint holds the positions; the embedded log keeps no consumer offsets. */

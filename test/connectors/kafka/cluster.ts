@@ -3,7 +3,8 @@
  * Kafka connector's tests.
  */
 import { randomUUID } from 'node:crypto';
-import type { KafkaClusterSpec } from '../../../src/connectors/kafka/cluster.js';
+import { Producer } from '@platformatic/kafka';
+import { clientOptions, type KafkaClusterSpec } from '../../../src/connectors/kafka/cluster.js';
 import { ensureTopics } from '../../../src/connectors/kafka/topics.js';
 import { kafkaBrokers } from '../../kafka.js';
 
@@ -19,3 +20,11 @@ export const newTopic = async (prefix: string, partitions: number): Promise<stri
   await ensureTopics(testCluster(), [{ topic, partitions }]);
   return topic;
 };
+
+/** An idempotent producer to the test cluster, transactional when given an id; the caller closes it. */
+export const testProducer = (transactionalId?: string): Producer =>
+  new Producer({
+    ...clientOptions(testCluster(), 'test'),
+    idempotent: true,
+    ...(transactionalId ? { transactionalId } : {}),
+  });

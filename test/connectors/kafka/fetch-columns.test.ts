@@ -3,18 +3,18 @@ import {
   type CompressionAlgorithmValue,
   Consumer,
   FetchIsolationLevels,
-  Producer,
+  type Producer,
 } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientOptions } from '../../../src/connectors/kafka/cluster.js';
 import { recordColumns } from '../../../src/connectors/kafka/fetch-columns.js';
 import { fetchPartitions } from '../../../src/connectors/kafka/fetch-request.js';
-import { toRecordBatch } from '../../../src/connectors/kafka/record-batches.js';
 import { type RecordBatch, valueAt } from '../../../src/connectors/source.js';
-import { newTopic, testCluster } from './cluster.js';
+import { toRecordBatch } from './client-record-batches.js';
+import { newTopic, testCluster, testProducer } from './cluster.js';
 
 /**
- * fetch-columns.ts reads a Fetch response's bytes into columns; record-batches.ts reads the
+ * fetch-columns.ts reads a Fetch response's bytes into columns; client-record-batches.ts reads the
  * same fetch as `@platformatic/kafka` parsed it. Both must keep the same records: each test
  * writes a partition's history with the real broker, then reads it from every offset (or
  * from each fetch's next offset) both ways and compares, and says what it expects besides.
@@ -35,11 +35,7 @@ afterAll(async () => {
 });
 
 const producer = (transactionalId?: string): Producer => {
-  const p = new Producer({
-    ...clientOptions(testCluster(), 'test'),
-    idempotent: true,
-    ...(transactionalId ? { transactionalId } : {}),
-  });
+  const p = testProducer(transactionalId);
   opened.push(p);
   return p;
 };
@@ -76,7 +72,7 @@ const columnsFrom = async (topic: string, from: number, partitionMaxBytes = PART
   }
 };
 
-/** The same, fetched and parsed by the client and read by record-batches.ts. */
+/** The same, fetched and parsed by the client and read by client-record-batches.ts. */
 const clientFrom = async (topic: string, from: number, partitionMaxBytes = PARTITION_MAX_BYTES) => {
   const { node, topicId } = await leaderOf(topic);
   const response = await consumer.fetch({

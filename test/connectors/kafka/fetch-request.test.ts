@@ -1,10 +1,10 @@
-import { Consumer, FetchIsolationLevels, Producer } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, type Producer } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientOptions, type KafkaClusterSpec } from '../../../src/connectors/kafka/cluster.js';
-import { OFFSET_OUT_OF_RANGE } from '../../../src/connectors/kafka/fetch-errors.js';
 import { fetchPartitions } from '../../../src/connectors/kafka/fetch-request.js';
+import { OFFSET_OUT_OF_RANGE } from '../../../src/connectors/kafka/fetch-response.js';
 import { kafkaScramBrokers } from '../../kafka.js';
-import { newTopic, testCluster } from './cluster.js';
+import { newTopic, testCluster, testProducer } from './cluster.js';
 
 const opened: { close(force?: boolean): Promise<unknown> }[] = [];
 afterEach(async () => {
@@ -22,11 +22,7 @@ const consumerOn = (cluster: KafkaClusterSpec): Consumer => {
 };
 
 const producer = (transactionalId?: string): Producer => {
-  const p = new Producer({
-    ...clientOptions(testCluster(), 'test'),
-    idempotent: true,
-    ...(transactionalId ? { transactionalId } : {}),
-  });
+  const p = testProducer(transactionalId);
   opened.push(p);
   return p;
 };

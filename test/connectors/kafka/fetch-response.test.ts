@@ -2,7 +2,7 @@ import { Consumer, createAPI, FetchIsolationLevels, fetchV17, Producer, Reader }
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientOptions } from '../../../src/connectors/kafka/cluster.js';
 import { parseFetchResponse } from '../../../src/connectors/kafka/fetch-response.js';
-import { newTopic, testCluster } from './cluster.js';
+import { newTopic, testCluster, testProducer } from './cluster.js';
 
 /**
  * The parser against `@platformatic/kafka`'s own, on the bytes of real Fetch v17 responses:
@@ -135,7 +135,7 @@ describe('parseFetchResponse', () => {
 
   it('gives the record batches as one Buffer when the socket brought the response in pieces', async () => {
     const topic = await newTopic('response-chunks', 1);
-    const producer = new Producer({ ...clientOptions(testCluster(), 'test'), idempotent: true });
+    const producer = testProducer();
     try {
       await producer.send({
         messages: Array.from({ length: 50 }, (_, i) => ({

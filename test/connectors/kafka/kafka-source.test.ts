@@ -1,9 +1,8 @@
-import { Producer } from '@platformatic/kafka';
+import type { Producer } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOptions } from '../../../src/connectors/kafka/cluster.js';
 import { KafkaSource, type KafkaSourceSpec } from '../../../src/connectors/kafka/kafka-source.js';
 import { type RecordBatch, valueAt } from '../../../src/connectors/source.js';
-import { newTopic, testCluster } from './cluster.js';
+import { newTopic, testCluster, testProducer } from './cluster.js';
 
 const opened: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
@@ -11,11 +10,7 @@ afterEach(async () => {
 });
 
 const producer = (transactionalId?: string): Producer => {
-  const p = new Producer({
-    ...clientOptions(testCluster(), 'test'),
-    idempotent: true,
-    ...(transactionalId ? { transactionalId } : {}),
-  });
+  const p = testProducer(transactionalId);
   opened.push(p);
   return p;
 };

@@ -1,5 +1,5 @@
 import { type fetchV17, IS_CONTROL, IS_TRANSACTIONAL, type RecordsBatch } from '@platformatic/kafka';
-import type { RecordBatch, RecordHeaders } from '../source.js';
+import type { RecordBatch, RecordHeaders } from '../../../src/connectors/source.js';
 
 type FetchResponsePartition = fetchV17.FetchResponsePartition;
 
@@ -8,10 +8,9 @@ const LOG_APPEND_TIME = 0x08;
 
 /**
  * What one partition of a fetch response holds, as `@platformatic/kafka` parsed it (an
- * object per record), as the source contract's columnar batch. The source reads brokers of
- * Kafka 3.1 and later with fetch-columns.ts, straight from the response's bytes; this is
- * the way for older brokers, and the reference the tests hold fetch-columns.ts to:
- * records at or past `from`, minus control markers and — read committed — the records of
+ * object per record), as the source contract's columnar batch: the independent reference
+ * the tests hold fetch-columns.ts to, which reads the same response's bytes itself. Records
+ * at or past `from`, minus control markers and — read committed — the records of
  * aborted transactions. `nextOffset` is past everything fetched, markers included, so a
  * partition whose tail is a marker still moves on. Undefined when the response holds no
  * record batch for the partition.
