@@ -241,9 +241,7 @@ sources:
   {
     what: 'an unknown source type',
     yaml: 'sources:\n  events: { type: kafak, topic: events }\n',
-    messages: [
-      'pipelines.yaml:2: sources.events.type: "kafak" is not a source type; did you mean "kafka"?',
-    ],
+    messages: ['pipelines.yaml:2: sources.events.type: "kafak" is not a source type; did you mean "kafka"?'],
   },
   {
     what: 'a source without a type',
