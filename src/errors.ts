@@ -103,6 +103,11 @@ export const ERROR_CODES = {
     domain: 'external',
     summary: 'The Kafka cluster failed a request (a produce, a transaction, a commit).',
   },
+  TRB_CHECKPOINT_FENCED: {
+    domain: 'external',
+    summary:
+      'Another run of the same pipeline task (on another process, after its partition moved) claimed its checkpoints: this one stops.',
+  },
   TRB_KAFKA_FENCED: {
     domain: 'external',
     summary: 'Another instance of the same task took over its transactional id: this one stops writing.',

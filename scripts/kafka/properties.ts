@@ -66,6 +66,13 @@ export const serverProperties = (node: NodeLayout, all: readonly NodeLayout[], d
     'num.partitions': 1,
     // Tests start consumer groups one after the other; Kafka's 3 s wait for more members only slows them.
     'group.initial.rebalance.delay.ms': 0,
+    // Pipelines join their groups with the consumer protocol (KIP-848). A member that died
+    // without leaving (SIGKILL) keeps its partitions until its session times out: 45 s by
+    // default, 10 s here so that the crash tests see the takeover soon.
+    'group.consumer.min.session.timeout.ms': 6000,
+    'group.consumer.session.timeout.ms': 10000,
+    'group.consumer.min.heartbeat.interval.ms': 500,
+    'group.consumer.heartbeat.interval.ms': 1000,
     ...replication(all.length),
   };
   return `${Object.entries(settings)

@@ -31,6 +31,8 @@ export interface StateGroupRow {
 export interface CheckpointWrite {
   readonly task: TaskCheckpointRow;
   readonly groups: readonly StateGroupRow[];
+  /** The claim the task's run made when it loaded (`load`): the write is refused under another. */
+  readonly owner?: string;
 }
 
 export interface SavedTask {
@@ -67,10 +69,22 @@ export class CheckpointStore {
     return new CheckpointStore(backend, tablesIn(schema));
   }
 
-  /** The task's checkpoint, the state rows of `groups`, and which tasks of the pipeline have a checkpoint. */
-  load(pipeline: string, task: string, groups: readonly number[]): Promise<SavedTask> {
+  /**
+   * The task's checkpoint, the state rows of `groups`, and which tasks of the pipeline have a
+   * checkpoint. With `owner`, the task is claimed for that run first: from then on only its
+   * writes land, and a write still under way for an earlier run either lands before the
+   * claim (and is loaded here) or is refused.
+   */
+  load(pipeline: string, task: string, groups: readonly number[], owner?: string): Promise<SavedTask> {
     return this.#guard(`loading the checkpoint of "${pipeline}" task ${task}`, async () => {
       const t = this.#t;
+      if (owner !== undefined) {
+        await this.#backend.query(
+          `INSERT INTO ${t.taskOwners} (pipeline, task, owner) VALUES ($1, $2, $3)
+            ON CONFLICT (pipeline, task) DO UPDATE SET owner = excluded.owner, claimed_at = now()`,
+          [pipeline, task, owner],
+        );
+      }
       // Every task's row, but only this task's meta and positions: the others' ids are enough.
       const { rows } = await this.#backend.query<TaskRow>(
         `SELECT task, checkpoint_id, taken_at,
@@ -124,6 +138,7 @@ export class CheckpointStore {
     const { task, groups } = write;
     return this.#guard(`writing checkpoint ${task.id} of "${task.pipeline}" task ${task.task}`, () =>
       this.#backend.transaction(async (tx) => {
+        if (write.owner !== undefined) await checkOwner(tx, this.#t, task, write.owner);
         await upsertTask(tx, this.#t, task);
         for (let i = 0; i < groups.length; i += ROWS_PER_INSERT) {
           await insertGroups(tx, this.#t, task.pipeline, groups.slice(i, i + ROWS_PER_INSERT));
@@ -147,6 +162,7 @@ export class CheckpointStore {
       this.#backend.transaction(async (tx) => {
         await tx.query(`DELETE FROM ${this.#t.taskCheckpoints} WHERE pipeline = $1`, [pipeline]);
         await tx.query(`DELETE FROM ${this.#t.stateGroups} WHERE pipeline = $1`, [pipeline]);
+        await tx.query(`DELETE FROM ${this.#t.taskOwners} WHERE pipeline = $1`, [pipeline]);
         await tx.query(`DELETE FROM ${this.#t.checkpoints} WHERE pipeline = $1`, [pipeline]);
       }),
     );
@@ -177,6 +193,25 @@ interface GroupRow extends Record<string, unknown> {
   full_state: boolean;
   data: string;
 }
+
+/**
+ * Refuses a checkpoint of a run that is no longer the task's owner: another run (on another
+ * process, after its partition moved there) claimed it since. The row lock orders this
+ * against that claim.
+ */
+const checkOwner = async (db: SqlExecutor, t: Tables, task: TaskCheckpointRow, owner: string) => {
+  const { rows } = await db.query<{ owner: string }>(
+    `SELECT owner FROM ${t.taskOwners} WHERE pipeline = $1 AND task = $2 FOR UPDATE`,
+    [task.pipeline, task.task],
+  );
+  if (rows.length > 0 && rows[0].owner !== owner) {
+    throw new TributaryError(
+      'TRB_CHECKPOINT_FENCED',
+      `checkpoint ${task.id} of "${task.pipeline}" task ${task.task} was not written: another run of the task ` +
+        'took it over since this one started (its partition moved to another process); this run stops without writing',
+    );
+  }
+};
 
 const upsertTask = (db: SqlExecutor, t: Tables, row: TaskCheckpointRow) =>
   db.query(

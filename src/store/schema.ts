@@ -18,6 +18,8 @@ export interface Tables {
   readonly checkpoints: string;
   readonly taskCheckpoints: string;
   readonly stateGroups: string;
+  /** Which run of each task may write its checkpoints. */
+  readonly taskOwners: string;
   readonly migrations: string;
 }
 
@@ -38,6 +40,7 @@ export const tablesIn = (schema: string): Tables => {
     checkpoints: `${quoted}.checkpoints`,
     taskCheckpoints: `${quoted}.task_checkpoints`,
     stateGroups: `${quoted}.state_groups`,
+    taskOwners: `${quoted}.task_owners`,
     migrations: `${quoted}.schema_migrations`,
   };
 };
@@ -102,6 +105,21 @@ const MIGRATIONS: readonly Migration[] = [
         full_state boolean NOT NULL,
         data text NOT NULL,
         PRIMARY KEY (pipeline, key_group, seq)
+      )`,
+    ],
+  },
+  {
+    version: 3,
+    statements: (t) => [
+      // Which run of a task may write its checkpoints: a task claims its row when it starts,
+      // and a checkpoint written under another claim is refused. When a partition moves to
+      // another process, a run that lingers on the old one (a zombie) can no longer write.
+      `CREATE TABLE ${t.taskOwners} (
+        pipeline text NOT NULL,
+        task text NOT NULL,
+        owner text NOT NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (pipeline, task)
       )`,
     ],
   },

@@ -94,6 +94,27 @@ describe.each(databases)('checkpoint store on %s', (_name, database) => {
     expect((await store.load('clicks', 'all', [0, 1, 2])).groups).toEqual([]);
   });
 
+  it("refuses the checkpoint of a run of a task after another run claimed it, and keeps the claimer's", async () => {
+    const moved = (id: number) => task(id, { pipeline: 'moved', task: '3' });
+    await store.load('moved', '3', [], 'first-run');
+    await store.write({ task: moved(1), groups: [], owner: 'first-run' });
+    // The task's partition moved: a run on another process claims it, loading checkpoint 1.
+    expect((await store.load('moved', '3', [], 'second-run')).task?.id).toBe(1);
+    await expect(
+      store.write({ task: moved(2), groups: [row(9, 1, true)], owner: 'first-run' }),
+    ).rejects.toMatchObject({
+      code: 'TRB_CHECKPOINT_FENCED',
+      message: expect.stringMatching(/checkpoint 2 of "moved" task 3 was not written: another run/),
+    });
+    await store.write({ task: moved(2), groups: [], owner: 'second-run' });
+    const saved = await store.load('moved', '3', [9], 'third-run');
+    expect(saved.task).toEqual(moved(2));
+    expect(saved.groups).toEqual([]);
+    await store.reset('moved');
+    // After a reset no run holds the task: the next one to load claims it.
+    await store.write({ task: moved(1), groups: [], owner: 'after-reset' });
+  });
+
   it('tells a task which tasks of its pipeline have a checkpoint, with its own meta only', async () => {
     await store.write({ task: task(7, { pipeline: 'laid-out', task: '0' }), groups: [] });
     await store.write({ task: task(8, { pipeline: 'laid-out', task: '1' }), groups: [] });

@@ -6,7 +6,8 @@ import type { Logger } from '../../observability/logger.js';
 import type { SinkContext } from '../connector.js';
 import type { Guarantee, Sink, SinkCommitment } from '../sink.js';
 import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
-import { commitPrepared, type PreparedTransaction, protocolErrorIds } from './prepared-transaction.js';
+import { protocolErrorIds } from './coordinator.js';
+import { commitPrepared, type PreparedTransaction } from './prepared-transaction.js';
 
 /** What a task builds a Kafka sink from: plain data, it crosses to worker threads. */
 export interface KafkaSinkSpec {

@@ -1,8 +1,9 @@
-import { Connection, endTxnV4, FindCoordinatorKeyTypes, findCoordinatorV6 } from '@platformatic/kafka';
+import { endTxnV4 } from '@platformatic/kafka';
 import { sleep } from '../../abortable.js';
 import { TributaryError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
+import { describeCluster, type KafkaClusterSpec } from './cluster.js';
+import { type CoordinatorConnection, connectCoordinator, protocolErrorIds } from './coordinator.js';
 
 /**
  * A Kafka transaction flushed and left open at a checkpoint, as the checkpoint records it:
@@ -40,25 +41,18 @@ export const commitPrepared = async (
   prepared: PreparedTransaction,
   logger?: Logger,
 ): Promise<void> => {
-  const options = clientOptions(cluster, 'recovery');
   for (let attempt = 1; ; attempt++) {
-    const connections: Connection[] = [];
-    const connect = async (host: string, port: number): Promise<Connection> => {
-      const connection = new Connection(options.clientId, options);
-      connections.push(connection);
-      await connection.connect(host, port);
-      return connection;
-    };
+    let coordinator: CoordinatorConnection | undefined;
     try {
-      const [host, port] = splitBroker(cluster.brokers[(attempt - 1) % cluster.brokers.length]);
-      const bootstrap = await connect(host, port);
-      const found = await findCoordinatorV6.api.async(bootstrap, FindCoordinatorKeyTypes.TRANSACTION, [
+      coordinator = await connectCoordinator(
+        cluster,
+        'recovery',
+        'transaction',
         prepared.transactionalId,
-      ]);
-      const coordinator = found.coordinators[0];
-      const coordinatorConnection = await connect(coordinator.host, coordinator.port);
+        attempt,
+      );
       await endTxnV4.api.async(
-        coordinatorConnection,
+        coordinator.connection,
         prepared.transactionalId,
         BigInt(prepared.producerId),
         prepared.producerEpoch,
@@ -84,25 +78,7 @@ export const commitPrepared = async (
       }
       await sleep(Math.min(2_000, 100 * attempt));
     } finally {
-      for (const connection of connections) await connection.close().catch(() => {});
+      await coordinator?.close();
     }
   }
-};
-
-const splitBroker = (broker: string): [string, number] => {
-  const colon = broker.lastIndexOf(':');
-  return [broker.slice(0, colon), Number(broker.slice(colon + 1))];
-};
-
-/** Kafka's error names (`PRODUCER_FENCED`, …) anywhere in a client error. */
-export const protocolErrorIds = (error: unknown): string[] => {
-  const ids: string[] = [];
-  const visit = (e: unknown): void => {
-    const err = e as { apiId?: string; errors?: unknown[] } | undefined;
-    if (!err || typeof err !== 'object') return;
-    if (typeof err.apiId === 'string') ids.push(err.apiId);
-    for (const inner of err.errors ?? []) visit(inner);
-  };
-  visit(error);
-  return ids;
 };

@@ -25,8 +25,13 @@ export class LocalHost implements TaskHost {
     this.log = deps.log;
   }
 
-  loadCheckpoint(pipeline: string, task: string, groups: readonly number[]): Promise<SavedTask> {
-    return this.deps.checkpoints.load(pipeline, task, groups);
+  loadCheckpoint(
+    pipeline: string,
+    task: string,
+    groups: readonly number[],
+    owner: string,
+  ): Promise<SavedTask> {
+    return this.deps.checkpoints.load(pipeline, task, groups, owner);
   }
 
   writeCheckpoint(write: CheckpointWrite): Promise<void> {

@@ -11,8 +11,16 @@ import type { TaskReport } from '../task/task-report.js';
  */
 export interface TaskHost {
   readonly log: LogAccess;
-  /** The task's last checkpoint, the state rows of the key groups it owns, and which tasks of the pipeline have checkpoints. */
-  loadCheckpoint(pipeline: string, task: string, groups: readonly number[]): Promise<SavedTask>;
+  /**
+   * The task's last checkpoint, the state rows of the key groups it owns, and which tasks of
+   * the pipeline have checkpoints; the task claimed for the run `owner` first (`CheckpointStore.load`).
+   */
+  loadCheckpoint(
+    pipeline: string,
+    task: string,
+    groups: readonly number[],
+    owner: string,
+  ): Promise<SavedTask>;
   writeCheckpoint(write: CheckpointWrite): Promise<void>;
   /** A pipeline's checkpoint of the format before key groups (one whole document), if it has one. */
   loadLegacyCheckpoint(pipeline: string): Promise<unknown>;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sleep } from '../../abortable.js';
 import type { DeadLetterRecord } from '../../connectors/dead-letter.js';
 import { createSink } from '../../connectors/registry.js';
@@ -71,6 +72,8 @@ export class PipelineTask implements JobOutput {
   private readonly recordsOut: Record<string, number> = {};
   private readonly deadLetterCounts: Record<string, number> = {};
   private lateCount = 0;
+  /** This run of the task: its claim on the task's checkpoints. */
+  private readonly owner = randomUUID();
   private latencies: number[] = [];
   private recentDeadLetters: DeadLetterRecord[] = [];
   private recentLate: LateEvent[] = [];
@@ -124,6 +127,7 @@ export class PipelineTask implements JobOutput {
       partitionCount,
       keyGroups,
       owned,
+      owner: this.owner,
       ...(this.deps.logger ? { logger: this.deps.logger } : {}),
     });
     this.lastCheckpoint = lastCheckpoint;
@@ -173,7 +177,7 @@ export class PipelineTask implements JobOutput {
         partitions: partitionCount,
         job: this.job.saveMeta(),
       }),
-      storage: { write: (write) => host.writeCheckpoint(write) },
+      storage: { write: (write) => host.writeCheckpoint({ ...write, owner: this.owner }) },
       now: () => this.deps.clock.now(),
       lastId,
       onStep: this.deps.onCheckpointStep,
@@ -269,7 +273,8 @@ export class PipelineTask implements JobOutput {
         this.error = undefined;
         if (read === 0) await this.waitForRecords();
       } catch (error) {
-        if (error instanceof TributaryError && error.domain !== 'external') {
+        // Fenced: another run owns the task now, and retrying can only be refused again.
+        if (error instanceof TributaryError && (error.domain !== 'external' || FENCED.has(error.code))) {
           this.fail(error);
           return;
         }
@@ -388,5 +393,7 @@ export class PipelineTask implements JobOutput {
     return new TributaryError('TRB_INVALID_PLAN', `pipeline "${this.pipeline}" ${problem}`);
   }
 }
+
+const FENCED = new Set(['TRB_CHECKPOINT_FENCED', 'TRB_KAFKA_FENCED']);
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

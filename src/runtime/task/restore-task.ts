@@ -25,6 +25,8 @@ export interface RestoreTarget {
   readonly keyGroups: number;
   /** The key groups the task owns: their rows are loaded. */
   readonly owned: readonly number[];
+  /** This run of the task: it claims the task's checkpoints (`TaskHost.loadCheckpoint`). */
+  readonly owner: string;
   readonly logger?: Logger;
 }
 
@@ -47,7 +49,7 @@ const AFRESH: Restored = { positions: [], lastCheckpoint: null, lastId: 0, commi
  */
 export const restoreTask = async (target: RestoreTarget): Promise<Restored> => {
   const { host, plan, job, state, task, partition, partitionCount, keyGroups, logger } = target;
-  const saved = await host.loadCheckpoint(plan.name, task, target.owned);
+  const saved = await host.loadCheckpoint(plan.name, task, target.owned, target.owner);
   const place = { pipeline: plan.name, task, partitions: partitionCount };
   checkLayout(place, saved);
   if (saved.task) {

@@ -11,7 +11,7 @@ export const hostHandlers = (host: TaskHost): Handlers => ({
     host.log.locate(topic, partition, offset),
   'log.waitForData': (positions, timeoutMs) => host.log.waitForData(positions, timeoutMs),
   'log.append': (topic, records) => host.log.append(topic, records),
-  'checkpoint.load': (pipeline, task, groups) => host.loadCheckpoint(pipeline, task, groups),
+  'checkpoint.load': (pipeline, task, groups, owner) => host.loadCheckpoint(pipeline, task, groups, owner),
   'checkpoint.write': (write) => host.writeCheckpoint(write),
   'checkpoint.loadLegacy': (pipeline) => host.loadLegacyCheckpoint(pipeline),
   'series.write': (writes) => host.writeSeries(writes),

@@ -35,8 +35,13 @@ export class RemoteHost implements TaskHost {
     };
   }
 
-  loadCheckpoint(pipeline: string, task: string, groups: readonly number[]): Promise<SavedTask> {
-    return this.main.call('checkpoint.load', [pipeline, task, groups]);
+  loadCheckpoint(
+    pipeline: string,
+    task: string,
+    groups: readonly number[],
+    owner: string,
+  ): Promise<SavedTask> {
+    return this.main.call('checkpoint.load', [pipeline, task, groups, owner]);
   }
 
   writeCheckpoint(write: CheckpointWrite): Promise<void> {

@@ -100,7 +100,7 @@ const killable = (host: TaskHost): TaskHost & { kill(): void } => {
       waitForData: guard((positions, timeout) => host.log.waitForData(positions, timeout)),
       append: guard((topic, records) => host.log.append(topic, records)),
     },
-    loadCheckpoint: guard((p, t, g) => host.loadCheckpoint(p, t, g)),
+    loadCheckpoint: guard((p, t, g, o) => host.loadCheckpoint(p, t, g, o)),
     writeCheckpoint: guard((write) => host.writeCheckpoint(write)),
     loadLegacyCheckpoint: guard((pipeline) => host.loadLegacyCheckpoint(pipeline)),
     writeSeries: guard((writes) => host.writeSeries(writes)),
