@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { AlertingDocument } from '../alerts/schema.js';
 import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
+import type { KafkaSourceSettings } from '../connectors/kafka/connector.js';
+import { GroupMember } from '../connectors/kafka/group-member.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../connectors/log/embedded-log.js';
 import { localLogAccess } from '../connectors/log/local-access.js';
 import type { LogAccess } from '../connectors/log/log-access.js';
@@ -32,7 +34,7 @@ import { planTasks } from './assignment/plan-tasks.js';
 import { MAIN, type PlannedTask, TaskManager } from './assignment/task-manager.js';
 import { LocalHost } from './host/local-host.js';
 import { Intake, type SourceSpec } from './intake.js';
-import { kafkaSourceSpec, prepareKafkaTopics } from './kafka-topics.js';
+import { kafkaSourceSpec, pipelineGroup, prepareKafkaTopics } from './kafka-topics.js';
 import { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
@@ -113,6 +115,8 @@ export class Platform implements PlatformApi {
   private retention: NodeJS.Timeout | undefined;
   private started = 0;
   private isReady = false;
+  /** A member of each Kafka pipeline's consumer group, by group: they decide which of its tasks run here. */
+  private readonly groups = new Map<string, GroupMember>();
   /** Workers whose crash is being recovered from, and when that is done. */
   private readonly recovering = new Map<string, Promise<void>>();
 
@@ -167,9 +171,15 @@ export class Platform implements PlatformApi {
       stored: (series, points) => this.publishSeries(series, points),
       observe: (observations) => this.alertingState?.observe(observations),
       report: (report) => this.progress.receive(report, this.manager?.memberOf(report) ?? MAIN),
+      commitOffsets: (group, positions) => this.groups.get(group)?.commit(positions),
     });
     const tasks: PlannedTask[] = [];
-    for (const plan of plans) tasks.push(...(await this.tasksOf(plan)));
+    const grouped: { plan: Plan; tasks: PlannedTask[] }[] = [];
+    for (const plan of plans) {
+      const planned = await this.tasksOf(plan);
+      if (this.kafkaSourceOf(plan)) grouped.push({ plan, tasks: planned });
+      else tasks.push(...planned);
+    }
     const workers = tasks.some((t) => t.recipe) ? (options.workers ?? availableParallelism()) : 0;
     if (workers > 0) {
       this.pool = new WorkerPool({
@@ -181,6 +191,7 @@ export class Platform implements PlatformApi {
     }
     this.manager = new TaskManager({ host, pool: this.pool, clock: this.clock, logger: options.logger });
     await this.manager.run(tasks);
+    for (const { plan, tasks: planned } of grouped) await this.joinGroup(plan, planned);
     this.alertingState?.start();
     await this.intake.start({ dataDir: options.dataDir, generators: options.generators });
     this.sampler = setInterval(() => this.sample(), 1_000);
@@ -199,6 +210,10 @@ export class Platform implements PlatformApi {
     clearInterval(this.sampler);
     clearInterval(this.retention);
     await this.intake?.stop((where, error) => this.report(where, error));
+    // Each member stops its tasks (they checkpoint) before it leaves: the partitions move on
+    // to the other members only then.
+    await Promise.all([...this.groups.values()].map((member) => member.close()));
+    this.groups.clear();
     await this.manager?.stopAll();
     await this.pool?.close();
     await this.alertingState?.close().catch((error) => this.report('alerts', error));
@@ -318,6 +333,54 @@ export class Platform implements PlatformApi {
   async killWorker(member: string): Promise<void> {
     await this.pool?.kill(member);
     await this.recovering.get(member);
+  }
+
+  /**
+   * Joins a Kafka pipeline's consumer group: the group shares out the partitions of its
+   * (first) Kafka topic among the processes that run the pipeline, and each process runs the
+   * tasks of the partitions it holds — the task of partition p, or the pipeline's one task
+   * `all` where partition 0 is. A revoked partition's task checkpoints and stops before the
+   * group hands the partition on.
+   */
+  private async joinGroup(plan: Plan, tasks: readonly PlannedTask[]): Promise<void> {
+    const source = this.kafkaSourceOf(plan)!;
+    const of = (partitions: readonly number[]) =>
+      tasks.filter((t) => partitions.includes(t.spec.task === 'all' ? 0 : Number(t.spec.task)));
+    const member = new GroupMember({
+      cluster: source.cluster,
+      group: pipelineGroup(plan.name),
+      topic: source.topic,
+      ...(this.options.logger ? { logger: this.options.logger.child({ pipeline: plan.name }) } : {}),
+      assign: async (partitions) => {
+        const assigned = of(partitions);
+        this.options.logger?.info(
+          { pipeline: plan.name, partitions, tasks: assigned.map((t) => t.spec.task) },
+          'the consumer group assigned partitions here; their tasks start from their checkpoints',
+        );
+        await this.requireManager().run(assigned);
+      },
+      revoke: async (partitions) => {
+        const revoked = of(partitions);
+        this.options.logger?.info(
+          { pipeline: plan.name, partitions, tasks: revoked.map((t) => t.spec.task) },
+          'the consumer group revoked partitions; their tasks checkpoint and stop here',
+        );
+        await this.requireManager().remove(revoked.map((t) => t.spec));
+        for (const t of revoked) this.progress.get(plan.name)?.forget(t.spec.task);
+      },
+    });
+    this.groups.set(pipelineGroup(plan.name), member);
+    await member.start();
+  }
+
+  /** The first `kafka` source a plan reads, if any: its consumer group shares that topic's partitions out. */
+  private kafkaSourceOf(plan: Plan): KafkaSourceSettings | undefined {
+    for (const node of plan.nodes) {
+      if (node.kind !== 'source') continue;
+      const source = this.options.sources[node.source];
+      if (source?.type === 'kafka') return source;
+    }
+    return undefined;
   }
 
   /** The tasks of one pipeline: `all`, or one per partition of its topics. */

@@ -60,6 +60,7 @@ describe('a pipeline with a slow sink', () => {
       report: (report) => {
         last = report;
       },
+      commitOffsets: () => {},
     };
     const maxPendingRecords = 2_000;
     const batchSize = 500;

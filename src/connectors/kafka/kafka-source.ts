@@ -16,7 +16,6 @@ import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster
 import { recordColumns } from './fetch-columns.js';
 import { fetchPartitions } from './fetch-request.js';
 import { OFFSET_OUT_OF_RANGE } from './fetch-response.js';
-import { GroupOffsets } from './group-offsets.js';
 
 /** How a pipeline task reads one Kafka topic: plain data, it crosses to worker threads. */
 export interface KafkaSourceSpec {
@@ -26,6 +25,14 @@ export interface KafkaSourceSpec {
   readonly group: string;
   /** Where a partition without a checkpointed position starts. */
   readonly start: 'earliest' | 'latest';
+}
+
+export interface KafkaSourceOptions {
+  /** Who is asking, in the client id the broker sees (`<pipeline>.<task>`); default the source's name. */
+  readonly role?: string;
+  /** Hears of checkpointed positions: the process's member of the group commits them (`GroupMember.commit`). */
+  readonly acknowledged?: (positions: readonly PartitionOffset[]) => void;
+  readonly logger?: Logger;
 }
 
 /** Fetch sizes as Kafka's own consumer defaults them (`max.partition.fetch.bytes`, `fetch.max.bytes`). */
@@ -72,21 +79,21 @@ export class KafkaSource implements Source {
   /** Resolved when a fetch queues records: every waiter shares it. */
   private arrival: { promise: Promise<void>; resolve: () => void } | undefined;
   private failures = 0;
-  private readonly groupOffsets: GroupOffsets;
+  private readonly logger: Logger | undefined;
 
   constructor(
     readonly name: string,
     private readonly spec: KafkaSourceSpec,
-    private readonly logger?: Logger,
-    role = name,
+    private readonly options: KafkaSourceOptions = {},
   ) {
+    const role = options.role ?? name;
+    this.logger = options.logger;
     this.topics = [spec.topic];
     this.consumer = new Consumer({
       ...clientOptions(spec.cluster, `${role}.source`),
       groupId: spec.group,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     });
-    this.groupOffsets = new GroupOffsets(spec.cluster, spec.group, role, logger);
   }
 
   async partitions(): Promise<TopicPartition[]> {
@@ -175,7 +182,7 @@ export class KafkaSource implements Source {
 
   /** Tells the consumer group the checkpointed positions, for lag in Kafka's tools; the checkpoint stays the truth. */
   async acknowledge(positions: readonly PartitionOffset[]): Promise<void> {
-    this.groupOffsets.report(positions);
+    this.options.acknowledged?.(positions);
   }
 
   async close(): Promise<void> {
@@ -184,7 +191,6 @@ export class KafkaSource implements Source {
     this.wake?.();
     await this.fetching?.catch(() => {});
     await this.consumer.close(true).catch(() => {});
-    await this.groupOffsets.close();
   }
 
   private ready(): boolean {

@@ -45,6 +45,8 @@ export class TaskManager {
   /** Task key → the member it runs on. */
   private readonly placement = new Map<string, string>();
   private readonly local = new Map<string, PipelineTask>();
+  /** Changes to the set of tasks, one at a time (consumer groups assign and revoke concurrently). */
+  private changes: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: TaskManagerOptions) {}
 
@@ -62,10 +64,42 @@ export class TaskManager {
     return this.placement.get(taskKey(ref));
   }
 
-  /** Adds tasks and starts them where a balanced assignment puts them. */
-  async run(tasks: readonly PlannedTask[]): Promise<void> {
-    for (const task of tasks) this.tasks.set(taskKey(task.spec), task);
-    await this.rebalance(this.workers);
+  /**
+   * Adds tasks and starts them where a balanced assignment puts them (at start, and when a
+   * consumer group assigns their partitions to this process).
+   */
+  run(tasks: readonly PlannedTask[]): Promise<void> {
+    return this.serially(async () => {
+      for (const task of tasks) this.tasks.set(taskKey(task.spec), task);
+      await this.rebalance(this.workers);
+    });
+  }
+
+  /**
+   * Stops tasks (each drains and checkpoints) and forgets them: a consumer group revoked
+   * their partitions from this process, and another starts them from those checkpoints.
+   */
+  remove(refs: readonly TaskRef[]): Promise<void> {
+    return this.serially(async () => {
+      await Promise.all(
+        refs.map(async (ref) => {
+          const key = taskKey(ref);
+          const task = this.tasks.get(key);
+          const member = this.placement.get(key);
+          this.tasks.delete(key);
+          if (task && member !== undefined)
+            await this.stopOn(member, task).catch((error) =>
+              this.options.logger?.error({ task: key, error }, 'a task failed to stop'),
+            );
+        }),
+      );
+    });
+  }
+
+  private serially(work: () => Promise<void>): Promise<void> {
+    const run = this.changes.then(work);
+    this.changes = run.catch(() => {});
+    return run;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Observation } from '../../alerts/model.js';
 import type { LogAccess } from '../../connectors/log/log-access.js';
+import type { PartitionOffset } from '../../connectors/source.js';
 import type { SeriesPoint } from '../../contract/index.js';
 import type { CheckpointStore, CheckpointWrite, SavedTask } from '../../store/checkpoint-store.js';
 import type { SeriesStore } from '../../store/series-store.js';
@@ -15,6 +16,8 @@ export interface LocalHostDeps {
   readonly stored: (series: string, points: SeriesPoint[]) => void;
   readonly observe: (observations: readonly Observation[]) => void;
   readonly report: (report: TaskReport) => void;
+  /** None: a platform without Kafka pipelines. */
+  readonly commitOffsets?: (group: string, positions: readonly PartitionOffset[]) => void;
 }
 
 /** The host on the main thread: the log, the store and the platform's listeners themselves. */
@@ -58,5 +61,9 @@ export class LocalHost implements TaskHost {
 
   report(report: TaskReport): void {
     this.deps.report(report);
+  }
+
+  commitOffsets(group: string, positions: readonly PartitionOffset[]): void {
+    this.deps.commitOffsets?.(group, positions);
   }
 }

@@ -1,5 +1,6 @@
 import type { Observation } from '../../alerts/model.js';
 import type { LogAccess } from '../../connectors/log/log-access.js';
+import type { PartitionOffset } from '../../connectors/source.js';
 import type { CheckpointWrite, SavedTask } from '../../store/checkpoint-store.js';
 import type { SeriesUpsert } from '../../store/types.js';
 import type { TaskReport } from '../task/task-report.js';
@@ -30,4 +31,9 @@ export interface TaskHost {
   observe(observations: readonly Observation[]): void;
   /** The task's progress, about once a second: counters, watermark, lag, checkpoints. */
   report(report: TaskReport): void;
+  /**
+   * Checkpointed positions of Kafka partitions, for the consumer group `group` to show as its
+   * offsets (lag in Kafka's tools): the process's member of the group commits them.
+   */
+  commitOffsets(group: string, positions: readonly PartitionOffset[]): void;
 }

@@ -96,7 +96,7 @@ export class PipelineTask implements JobOutput {
       if (!source) throw this.planError(`reads source "${name}", which the task was not given`);
       const taskSource = {
         name,
-        source: openSource(name, source, host.log, `${this.pipeline}.${this.task}`, this.deps.logger),
+        source: openSource(name, source, host, `${this.pipeline}.${this.task}`, this.deps.logger),
         format: formatNamed(source.format),
       };
       this.sources.push(taskSource);

@@ -17,4 +17,5 @@ export const hostHandlers = (host: TaskHost): Handlers => ({
   'series.write': (writes) => host.writeSeries(writes),
   observe: (observations) => host.observe(observations),
   report: (report) => host.report(report),
+  'offsets.commit': (group, positions) => host.commitOffsets(group, positions),
 });

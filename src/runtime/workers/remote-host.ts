@@ -63,4 +63,8 @@ export class RemoteHost implements TaskHost {
   report(report: TaskReport): void {
     this.main.notify('report', [report]);
   }
+
+  commitOffsets(group: string, positions: readonly PartitionOffset[]): void {
+    this.main.notify('offsets.commit', [group, positions]);
+  }
 }

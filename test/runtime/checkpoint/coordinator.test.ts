@@ -110,6 +110,9 @@ const killable = (host: TaskHost): TaskHost & { kill(): void } => {
     report: (report) => {
       if (!dead) host.report(report);
     },
+    commitOffsets: (group, positions) => {
+      if (!dead) host.commitOffsets(group, positions);
+    },
     kill: () => {
       dead = true;
     },
