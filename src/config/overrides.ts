@@ -64,13 +64,16 @@ export const applyOverrides = (data: Data, env: Environment): Map<string, string
   const database = value('DATABASE_URL');
   if (database !== undefined) {
     const retention = isObject(data.store) ? data.store.retention : undefined;
+    const schema = isObject(data.store) && data.store.type === 'postgres' ? data.store.schema : undefined;
     set(['store'], 'DATABASE_URL', {
       type: 'postgres',
       url: database,
+      ...(schema === undefined ? {} : { schema }),
       ...(retention === undefined ? {} : { retention }),
     });
-    // The file's retention stays the file's: errors about it point at its line.
+    // The file's retention and schema stay the file's: errors about them point at its line.
     if (retention !== undefined) origins.set('store.retention', '');
+    if (schema !== undefined) origins.set('store.schema', '');
   }
   const level = value('LOG_LEVEL');
   if (level !== undefined) set(['log_level'], 'LOG_LEVEL', level);

@@ -103,6 +103,14 @@ export const StoreSchema = Type.Union(
           examples: ['${DATABASE_URL}'],
           description: 'postgres://user:pass@host/db',
         }),
+        schema: Type.Optional(
+          Type.String({
+            pattern: '^[a-z_][a-z0-9_]{0,62}$',
+            default: 'tributary',
+            description:
+              "The PostgreSQL schema of the store's tables: deployments that share a database each use their own",
+          }),
+        ),
         retention: Type.Optional(storeRetention),
       },
       closed,

@@ -47,7 +47,12 @@ export interface LogSettings {
 
 export type StoreSettings =
   | { readonly type: 'embedded'; readonly retentionMs?: number }
-  | { readonly type: 'postgres'; readonly url: string; readonly retentionMs?: number };
+  | {
+      readonly type: 'postgres';
+      readonly url: string;
+      readonly schema?: string;
+      readonly retentionMs?: number;
+    };
 
 export interface CheckpointSettings {
   readonly intervalMs: number;
@@ -157,7 +162,12 @@ export const resolveStore = (store: ConfigFile['store'], report: Report): StoreS
   } catch {
     report(['store', 'url'], 'is not a URL; use postgres://user:password@host:5432/db');
   }
-  return { type: 'postgres', url: store.url, ...retention };
+  return {
+    type: 'postgres',
+    url: store.url,
+    ...(store.schema ? { schema: store.schema } : {}),
+    ...retention,
+  };
 };
 
 /** What sources are resolved against: the file's directory, the generators the platform is given, the Kafka cluster. */

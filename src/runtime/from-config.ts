@@ -22,7 +22,13 @@ export const platformOptions = (
     retention: config.log.retention,
   },
   store:
-    config.store.type === 'postgres' ? { type: 'postgres', url: config.store.url } : { type: 'embedded' },
+    config.store.type === 'postgres'
+      ? {
+          type: 'postgres',
+          url: config.store.url,
+          ...(config.store.schema ? { schema: config.store.schema } : {}),
+        }
+      : { type: 'embedded' },
   storeRetentionMs: config.store.retentionMs,
   sources: config.sources,
   sinks: config.sinks,

@@ -6,7 +6,13 @@ import type { TaskHost } from '../host/task-host.js';
 import type { TaskSourceSpec } from './task-spec.js';
 
 /** The source a task reads `name` from: its Kafka topic, or its topic of the embedded log. */
-export const openSource = (name: string, spec: TaskSourceSpec, host: TaskHost, role: string, logger?: Logger): Source => {
+export const openSource = (
+  name: string,
+  spec: TaskSourceSpec,
+  host: TaskHost,
+  role: string,
+  logger?: Logger,
+): Source => {
   const { kafka } = spec;
   if (!kafka) return new LogSource(name, spec.topic, host.log);
   return new KafkaSource(name, kafka, {
