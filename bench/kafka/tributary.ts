@@ -345,6 +345,7 @@ const platformMain = async (file: string, pipeline: string, events: number): Pro
   const { loadConfig } = await import('../../src/config/load.js');
   const { platformOptions } = await import('../../src/runtime/from-config.js');
   const { Platform } = await import('../../src/runtime/platform.js');
+  const { createLogger } = await import('../../src/observability/logger.js');
   const send = (message: FromPlatform): void => {
     process.send!(message);
   };
@@ -354,6 +355,8 @@ const platformMain = async (file: string, pipeline: string, events: number): Pro
   const platform = new Platform({
     ...options,
     pipelineTasks: { ...options.pipelineTasks, reportIntervalMs: REPORT_MS },
+    // Warnings and errors on stderr: a run that goes wrong says why beside its figures.
+    logger: createLogger({ level: 'warn', destination: process.stderr }),
     onError: (where, error) =>
       process.stderr.write(`tributary ${where}: ${(error as Error)?.message ?? error}\n`),
   });

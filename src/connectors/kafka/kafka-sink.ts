@@ -52,6 +52,12 @@ export class KafkaSink implements Sink {
   private current = 0;
   private transaction: Transaction | undefined;
   private sentInTransaction: MessageToProduce[] = [];
+  /**
+   * A send in the open transaction failed: which of its messages the transaction holds is
+   * unknown, so it must not commit. The checkpoint's `prepare` refuses, the coordinator
+   * aborts it, and everything it was to hold is sent again in the next one.
+   */
+  private broken: Error | undefined;
   private ready: Promise<void> | undefined;
 
   constructor(
@@ -114,12 +120,15 @@ export class KafkaSink implements Sink {
     try {
       await this.send(messages);
     } catch (error) {
-      if (!this.transaction) this.buffer = messages.concat(this.buffer);
-      throw this.failed(error);
+      const failure = this.failed(error);
+      if (this.transaction) this.broken = failure;
+      else this.buffer = messages.concat(this.buffer);
+      throw failure;
     }
   }
 
   async prepare(): Promise<SinkCommitment | undefined> {
+    if (this.broken) throw this.broken;
     await this.flush();
     const producer = this.producers[this.current];
     if (!this.transaction || producer.producerId === undefined) return undefined;
@@ -150,6 +159,7 @@ export class KafkaSink implements Sink {
     this.sentInTransaction = [];
     const transaction = this.transaction;
     this.transaction = undefined;
+    this.broken = undefined;
     this.buffer = sent.concat(this.buffer);
     await transaction.abort().catch((error: unknown) => {
       this.logger?.warn(
