@@ -17,8 +17,8 @@ export const kafkaSourceSpec = (pipeline: string, source: KafkaSourceSettings): 
 
 /**
  * At start: the partition counts of the topics `kafka` sources read — each must exist, a
- * missing one is named with the way to create it — and the topics `kafka` sinks write
- * created when missing. Returns the source topics' counts.
+ * missing one is named with the way to create it — and the topics `kafka` sinks write and
+ * the sources' dead-letter topics created when missing. Returns the source topics' counts.
  */
 export const prepareKafkaTopics = async (
   sources: Readonly<Record<string, SourceSettings>>,
@@ -38,6 +38,7 @@ export const prepareKafkaTopics = async (
       );
     }
     counts.set(source.topic, count);
+    await ensureTopics(source.cluster, [{ topic: source.deadLetterTopic, partitions: 1 }]);
   }
   for (const sink of Object.values(sinks)) {
     if (sink.type === 'kafka')

@@ -414,7 +414,9 @@ export class Platform implements PlatformApi {
             : { type: 'store', series: node.sink });
     }
     this.progress.add(plan, Object.keys(sinks));
+    const kafka = this.kafkaSourceOf(plan);
     return planTasks({
+      ...(kafka ? { deadLetters: { cluster: kafka.cluster, topic: kafka.deadLetterTopic } } : {}),
       plan,
       recipe: this.options.recipes?.(plan),
       partitions,

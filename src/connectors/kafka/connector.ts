@@ -12,8 +12,13 @@ export interface KafkaSourceSettings {
   readonly topic: string;
   readonly format: FormatName;
   readonly start: 'earliest' | 'latest';
+  /** Where the dead letters of the pipelines that read it go. */
+  readonly deadLetterTopic: string;
   readonly cluster: KafkaClusterSpec;
 }
+
+/** Where dead letters of Kafka pipelines go unless a source says otherwise. */
+export const DEFAULT_DEAD_LETTER_TOPIC = 'tributary-dead-letters';
 
 /** A Kafka topic has a name of 1–249 of these characters (Kafka's own rule). */
 const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
@@ -38,6 +43,14 @@ const sourceOptions = Type.Object(
           'Where a partition the pipeline has no checkpoint of starts: its first record, or what arrives next',
       }),
     ),
+    dead_letter_topic: Type.Optional(
+      Type.String({
+        minLength: 1,
+        default: DEFAULT_DEAD_LETTER_TOPIC,
+        description:
+          'The Kafka topic that gets the records its pipelines cannot handle: original bytes, the error and the position in headers',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -54,6 +67,9 @@ export const kafkaSourceConnector: IntakeConnector<KafkaSourceSettings, Static<t
   resolve: (_name, block, { kafka, report }) => {
     const problem = topicProblem(block.topic);
     if (problem) report(['topic'], problem);
+    const deadLetterTopic = block.dead_letter_topic ?? DEFAULT_DEAD_LETTER_TOPIC;
+    const deadLetterProblem = topicProblem(deadLetterTopic);
+    if (deadLetterProblem) report(['dead_letter_topic'], deadLetterProblem);
     if (!kafka) {
       report(['type'], `a kafka source ${NO_CLUSTER}`);
       return undefined;
@@ -63,6 +79,7 @@ export const kafkaSourceConnector: IntakeConnector<KafkaSourceSettings, Static<t
       topic: block.topic,
       format: block.format ?? 'json',
       start: block.start ?? 'earliest',
+      deadLetterTopic,
       cluster: kafka,
     };
   },

@@ -1,3 +1,4 @@
+import type { KafkaDeadLetterSpec } from '../../connectors/kafka/dead-letter-topic.js';
 import type { SinkSpec } from '../../connectors/registry.js';
 import type { Plan } from '../../engine/plan/plan.js';
 import type { TaskOptions, TaskSourceSpec, TaskSpec } from '../task/task-spec.js';
@@ -31,17 +32,25 @@ export interface PipelineTasksInput {
   readonly sources: Readonly<Record<string, TaskSourceSpec>>;
   readonly sinks: Readonly<Record<string, SinkSpec>>;
   readonly options: TaskOptions;
+  readonly deadLetters?: KafkaDeadLetterSpec;
 }
 
 /** The tasks a pipeline runs as: `all`, or one per partition. */
 export const planTasks = (input: PipelineTasksInput): PlannedTask[] => {
-  const { plan, recipe, partitions, sources, sinks, options } = input;
+  const { plan, recipe, partitions, sources, sinks, options, deadLetters } = input;
   const ids =
     partitions > 1 && runsPerPartition(plan)
       ? Array.from({ length: partitions }, (_, p) => String(p))
       : ['all'];
   return ids.map((task) => {
-    const spec: TaskSpec = { pipeline: plan.name, task, sources, sinks, options };
+    const spec: TaskSpec = {
+      pipeline: plan.name,
+      task,
+      sources,
+      sinks,
+      options,
+      ...(deadLetters ? { deadLetters } : {}),
+    };
     return recipe ? { spec, plan, recipe } : { spec, plan };
   });
 };

@@ -1,19 +1,42 @@
 import { DEAD_LETTER_TOPIC, type DeadLetterRecord } from '../../connectors/dead-letter.js';
+import { type KafkaDeadLetterSpec, KafkaDeadLetters } from '../../connectors/kafka/dead-letter-topic.js';
 import type { LogAccess } from '../../connectors/log/log-access.js';
 import type { Guarantee, Sink } from '../../connectors/sink.js';
 import type { Batch } from '../../engine/batch.js';
 
+/** Where a task's dead letters are written: the embedded log's topic, or a Kafka topic. */
+export interface DeadLetterWriter {
+  write(letters: readonly DeadLetterRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Dead letters as `DeadLetterRecord` JSON in the embedded log's dead-letter topic. */
+export const logDeadLetters = (log: LogAccess): DeadLetterWriter => ({
+  write: async (letters) => {
+    await log.append(
+      DEAD_LETTER_TOPIC,
+      letters.map((letter) => ({ value: Buffer.from(letterJson(letter)), timestamp: letter.at })),
+    );
+  },
+  close: async () => {},
+});
+
+/** A task's dead letters: to the Kafka topic of its pipeline's Kafka source, or the embedded log. */
+export const deadLetterWriter = (log: LogAccess, kafka: KafkaDeadLetterSpec | undefined, role: string) =>
+  kafka ? new KafkaDeadLetters(kafka, role) : logDeadLetters(log);
+
 /**
  * The one dead-letter path of a task: records it could not decode, that an operator or a
- * sink refused, all as `DeadLetterRecord` JSON in the dead-letter topic. Flushed with the
- * other sinks at every checkpoint, at least once.
+ * sink refused — to the embedded log's dead-letter topic as `DeadLetterRecord` JSON, or, for
+ * a pipeline on Kafka, to its dead-letter topic with the original bytes and the error in
+ * headers. Flushed with the other sinks at every checkpoint, at least once.
  */
 export class DeadLetterSink implements Sink {
   readonly name = DEAD_LETTER_TOPIC;
   readonly guarantee: Guarantee = 'at-least-once';
   private buffer: DeadLetterRecord[] = [];
 
-  constructor(private readonly log: LogAccess) {}
+  constructor(private readonly writer: DeadLetterWriter) {}
 
   get pending(): number {
     return this.buffer.length;
@@ -31,10 +54,7 @@ export class DeadLetterSink implements Sink {
     const letters = this.buffer;
     this.buffer = [];
     try {
-      await this.log.append(
-        DEAD_LETTER_TOPIC,
-        letters.map((letter) => ({ value: Buffer.from(letterJson(letter)), timestamp: letter.at })),
-      );
+      await this.writer.write(letters);
     } catch (error) {
       this.buffer = letters.concat(this.buffer);
       throw error;
@@ -44,7 +64,9 @@ export class DeadLetterSink implements Sink {
   async prepare(): Promise<void> {}
   async commit(): Promise<void> {}
   async abort(): Promise<void> {}
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.writer.close();
+  }
 }
 
 /** A dead letter as JSON, even when its value has no JSON form (a cycle, a BigInt): then as text. */

@@ -16,7 +16,7 @@ import type { Logger } from '../../observability/logger.js';
 import { CheckpointCoordinator, type CheckpointStep } from '../checkpoint/coordinator.js';
 import { GroupedState } from '../checkpoint/grouped-state.js';
 import type { TaskHost } from '../host/task-host.js';
-import { DeadLetterSink } from './dead-letter-sink.js';
+import { DeadLetterSink, deadLetterWriter } from './dead-letter-sink.js';
 import { decodeBatch } from './decode.js';
 import { restoreTask } from './restore-task.js';
 import { ownedGroups, type TaskMeta } from './task-meta.js';
@@ -81,7 +81,9 @@ export class PipelineTask implements JobOutput {
   constructor(private readonly deps: PipelineTaskDeps) {
     this.pipeline = deps.spec.pipeline;
     this.task = deps.spec.task;
-    this.deadLetters = new DeadLetterSink(deps.host.log);
+    this.deadLetters = new DeadLetterSink(
+      deadLetterWriter(deps.host.log, deps.spec.deadLetters, `${this.pipeline}.${this.task}`),
+    );
   }
 
   /** Restores the task's last checkpoint, assigns its partitions from there, and starts reading. */
@@ -202,6 +204,7 @@ export class PipelineTask implements JobOutput {
       this.status = 'stopped';
     }
     for (const sink of this.sinks.values()) await sink.close().catch(() => {});
+    await this.deadLetters.close().catch(() => {});
     for (const { source } of this.sources) await source.close().catch(() => {});
     this.report();
   }

@@ -1,3 +1,4 @@
+import type { KafkaDeadLetterSpec } from '../../connectors/kafka/dead-letter-topic.js';
 import type { KafkaSourceSpec } from '../../connectors/kafka/kafka-source.js';
 import type { SinkSpec } from '../../connectors/registry.js';
 import type { FormatName } from '../../formats/index.js';
@@ -48,6 +49,8 @@ export interface TaskSpec {
   /** By the plan's sink names. */
   readonly sinks: Readonly<Record<string, SinkSpec>>;
   readonly options: TaskOptions;
+  /** Present for a pipeline on Kafka: its dead letters go to this topic rather than the embedded log. */
+  readonly deadLetters?: KafkaDeadLetterSpec;
 }
 
 /** The partition a task reads, or undefined for a task that reads all of them. */
