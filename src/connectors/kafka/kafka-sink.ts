@@ -58,6 +58,13 @@ export class KafkaSink implements Sink {
    * aborts it, and everything it was to hold is sent again in the next one.
    */
   private broken: Error | undefined;
+  /**
+   * After an abort the current producer registers again before its next transaction: a new
+   * epoch, and sequence numbers from zero. Without it a producer whose sends failed (a
+   * broker restarted under it) keeps sequence numbers the broker never saw, and every send
+   * is refused.
+   */
+  private registerAgain = false;
   private ready: Promise<void> | undefined;
 
   constructor(
@@ -161,11 +168,14 @@ export class KafkaSink implements Sink {
     this.transaction = undefined;
     this.broken = undefined;
     this.buffer = sent.concat(this.buffer);
-    await transaction.abort().catch((error: unknown) => {
+    this.registerAgain = true;
+    await transaction.abort().catch(async (error: unknown) => {
       this.logger?.warn(
         { sink: this.name, error: (error as Error).message },
-        'aborting the Kafka transaction failed; the broker aborts it when the next one begins',
+        'aborting the Kafka transaction failed; the broker aborts it when the producer registers again',
       );
+      // Let the client forget it, so that the producer can register and begin anew.
+      await transaction.cancel().catch(() => {});
     });
   }
 
@@ -185,6 +195,10 @@ export class KafkaSink implements Sink {
       return;
     }
     await this.initialize();
+    if (!this.transaction && this.registerAgain) {
+      await register(this.producers[this.current]);
+      this.registerAgain = false;
+    }
     this.transaction ??= await this.producers[this.current].beginTransaction();
     // Kept until the commit: an aborted checkpoint sends them again.
     for (const message of messages) this.sentInTransaction.push(message);
@@ -199,11 +213,7 @@ export class KafkaSink implements Sink {
    */
   private initialize(): Promise<void> {
     this.ready ??= (async () => {
-      // The first transaction of a producer registers its id; cancelled, it sends nothing.
-      // Producer id and epoch -1 ask for a fresh registration (the client would otherwise
-      // send 0/0, which the broker refuses as fenced once the id was used before).
-      for (const producer of this.producers)
-        await (await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 })).cancel();
+      for (const producer of this.producers) await register(producer);
     })();
     return this.ready;
   }
@@ -231,3 +241,14 @@ export class KafkaSink implements Sink {
     );
   }
 }
+
+/**
+ * Registers a transactional producer with the broker (InitProducerId): a new epoch, which
+ * fences older instances and aborts what they left open. The first transaction of a
+ * producer registers its id; cancelled, it sends nothing. Producer id and epoch -1 ask for
+ * a fresh registration (the client would otherwise send 0/0, which the broker refuses as
+ * fenced once the id was used before).
+ */
+const register = async (producer: Producer): Promise<void> => {
+  await (await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 })).cancel();
+};
