@@ -13,7 +13,7 @@ export class PlatformMetrics {
   readonly lateEvents: Counter<'pipeline'>;
   readonly processingLatency: Histogram<'pipeline'>;
   readonly checkpointDuration: Histogram<'pipeline'>;
-  readonly consumerLag: Gauge<'pipeline' | 'topic'>;
+  readonly consumerLag: Gauge<'pipeline' | 'topic' | 'partition'>;
   readonly watermarkLag: Gauge<'pipeline'>;
 
   constructor(readState: (metrics: PlatformMetrics) => void) {
@@ -66,8 +66,8 @@ export class PlatformMetrics {
     const metrics = this;
     this.consumerLag = new Gauge({
       name: 'tributary_consumer_lag_records',
-      help: 'Records in a source topic that the pipeline has not read yet (queue depth).',
-      labelNames: ['pipeline', 'topic'],
+      help: 'Records in a partition of a source topic that the pipeline has not read yet (queue depth).',
+      labelNames: ['pipeline', 'topic', 'partition'],
       registers,
       collect() {
         readState(metrics);

@@ -464,8 +464,8 @@ export class Platform implements PlatformApi {
     metrics.watermarkLag.reset();
     const now = this.clock.now();
     for (const pipeline of this.progress.all()) {
-      for (const [topic, lag] of pipeline.lag())
-        metrics.consumerLag.set({ pipeline: pipeline.name, topic }, lag);
+      for (const { topic, partition, lag } of pipeline.partitionLag())
+        metrics.consumerLag.set({ pipeline: pipeline.name, topic, partition: String(partition) }, lag);
       const watermark = pipeline.watermark();
       if (watermark !== null)
         metrics.watermarkLag.set({ pipeline: pipeline.name }, Math.max(0, now - watermark) / 1000);

@@ -89,6 +89,11 @@ export class PipelineProgress {
     this.members.delete(task);
   }
 
+  /** Records not read yet, per partition of each source topic, over the tasks that run here. */
+  partitionLag(): { topic: string; partition: number; lag: number }[] {
+    return [...this.reports.values()].flatMap((report) => report.lag);
+  }
+
   lag(): Map<string, number> {
     const lag = new Map<string, number>();
     for (const report of this.reports.values()) {

@@ -109,5 +109,11 @@ pipelines:
     expect(got).toEqual(expected);
     const stored = await platform.querySeries('clicks-per-user', { from: 0, to: 2_000_000, limit: 10_000 });
     expect(stored.length).toBe(expected.size);
+    // Lag per partition on /metrics: everything read.
+    const metrics = await platform.metrics.metrics();
+    for (const partition of [0, 1, 2])
+      expect(metrics).toContain(
+        `tributary_consumer_lag_records{pipeline="clicks-per-user",topic="${input}",partition="${partition}"} 0`,
+      );
   });
 });
