@@ -3,18 +3,13 @@
  * the key, and headers naming the error, the stage, the pipeline, the operator and where the
  * record was — and the partition keeps moving: the good records after them are counted.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/connectors/kafka/dead-letter-topic.js';
 import { KafkaSource } from '../../../src/connectors/kafka/kafka-source.js';
 import { type RecordBatch, valueAt } from '../../../src/connectors/source.js';
-import { platformOptions } from '../../../src/runtime/from-config.js';
-import { Platform } from '../../../src/runtime/platform.js';
 import { newTopic, testCluster, testProducer } from '../../connectors/kafka/cluster.js';
 import { kafkaBrokers } from '../../kafka.js';
+import { startPlatform } from './platform.js';
 
 const until = async (check: () => Promise<boolean>, what: string) => {
   const deadline = Date.now() + 30_000;
@@ -47,13 +42,9 @@ describe('dead letters of a pipeline on Kafka', () => {
       ],
     });
 
-    const dir = await mkdtemp(join(tmpdir(), 'tributary-kafka-dlq-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'tributary.yaml');
-    await writeFile(
-      file,
-      `
-data_dir: ${join(dir, 'data')}
+    const { platform, close } = await startPlatform(
+      (dataDir) => `
+data_dir: ${dataDir}
 workers: 0
 checkpoint: { interval: 500ms }
 kafka: { brokers: "${kafkaBrokers()}" }
@@ -70,9 +61,7 @@ pipelines:
     sinks: [orders-per-user]
 `,
     );
-    const platform = new Platform(platformOptions(await loadConfig(file, { env: {} })));
-    cleanup.push(() => platform.stop());
-    await platform.start();
+    cleanup.push(close);
     await until(
       async () => (platform.pipeline(`orders-${input}`)?.recordsIn ?? 0) >= 13,
       'every record read',

@@ -1,20 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
-import { platformOptions } from '../../../src/runtime/from-config.js';
-import { Platform } from '../../../src/runtime/platform.js';
 import { newTopic } from '../../connectors/kafka/cluster.js';
 import { kafkaBrokers } from '../../kafka.js';
 import { consumeConfluent, produceKcat, producePython } from './clients.js';
+import { startPlatform } from './platform.js';
 
 const WINDOW_MS = 10_000;
-const dirs: string[] = [];
-const platforms: Platform[] = [];
+const started: { close(): Promise<void> }[] = [];
 afterEach(async () => {
-  for (const p of platforms.splice(0)) await p.stop().catch(() => {});
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  for (const p of started.splice(0)) await p.close();
 });
 
 interface Click {
@@ -42,21 +35,6 @@ const reference = (events: readonly Click[], before: number): Map<string, number
   return counts;
 };
 
-const startFromConfig = async (yaml: string): Promise<Platform> => {
-  const dir = await mkdtemp(join(tmpdir(), 'tributary-kafka-'));
-  dirs.push(dir);
-  const file = join(dir, 'tributary.yaml');
-  await writeFile(file, yaml.replaceAll('DATA_DIR', join(dir, 'data')));
-  const config = await loadConfig(file, { env: {} });
-  const platform = new Platform({
-    ...platformOptions(config),
-    onError: (where, error) => process.stderr.write(`${where}: ${(error as Error).message ?? error}\n`),
-  });
-  platforms.push(platform);
-  await platform.start();
-  return platform;
-};
-
 describe('a pipeline on Kafka', () => {
   it('counts clicks that kafka-python and kcat produced, into a topic that confluent-kafka reads exactly once, and into the store', async () => {
     const brokers = kafkaBrokers();
@@ -77,8 +55,9 @@ describe('a pipeline on Kafka', () => {
     }));
     await producePython(brokers, input, closing, 'user_id');
 
-    const platform = await startFromConfig(`
-data_dir: DATA_DIR
+    const { platform, close } = await startPlatform(
+      (dataDir) => `
+data_dir: ${dataDir}
 workers: 2
 checkpoint: { interval: 500ms }
 kafka: { brokers: "${brokers}" }
@@ -95,7 +74,12 @@ pipelines:
       - window: { tumbling: 10s }
         aggregate: { clicks: count }
     sinks: [per-user-topic, clicks-per-user]
-`);
+`,
+      {
+        onError: (where, error) => process.stderr.write(`${where}: ${(error as Error).message ?? error}\n`),
+      },
+    );
+    started.push({ close });
     const expected = reference(events, 1_060_000);
     const read = await consumeConfluent(brokers, output, expected.size + 1, 20);
     const got = new Map<string, number>();

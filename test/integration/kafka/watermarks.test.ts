@@ -4,15 +4,10 @@
  * its first fetch, while a dense one needs many; with one watermark for the topic, nearly
  * every event of the dense one would arrive behind it.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
-import { platformOptions } from '../../../src/runtime/from-config.js';
-import { Platform } from '../../../src/runtime/platform.js';
 import { newTopic, testProducer } from '../../connectors/kafka/cluster.js';
 import { kafkaBrokers } from '../../kafka.js';
+import { startPlatform } from './platform.js';
 
 const T0 = 1_700_000_000_000;
 const SPAN_MS = 120_000;
@@ -53,13 +48,9 @@ describe('watermarks of a pipeline on Kafka', () => {
       })),
     });
 
-    const dir = await mkdtemp(join(tmpdir(), 'tributary-kafka-watermarks-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'tributary.yaml');
-    await writeFile(
-      file,
-      `
-data_dir: ${join(dir, 'data')}
+    const { platform, close } = await startPlatform(
+      (dataDir) => `
+data_dir: ${dataDir}
 workers: 0
 kafka: { brokers: "${kafkaBrokers()}" }
 sources:
@@ -74,13 +65,9 @@ pipelines:
         aggregate: { events: count }
     sinks: [per-window]
 `,
+      { pipelineTasks: { batchSize: 1_000 } },
     );
-    const platform = new Platform({
-      ...platformOptions(await loadConfig(file, { env: {} })),
-      pipelineTasks: { batchSize: 1_000 },
-    });
-    cleanup.push(() => platform.stop());
-    await platform.start();
+    cleanup.push(close);
     const pipeline = `skewed-${input}`;
     await expect
       .poll(() => platform.pipeline(pipeline)?.recordsOut ?? 0, { timeout: 90_000, interval: 200 })
