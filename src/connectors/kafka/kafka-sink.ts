@@ -65,6 +65,12 @@ export class KafkaSink implements Sink {
    * is refused.
    */
   private registerAgain = false;
+  /**
+   * The open transaction was prepared for a checkpoint that may have been written: only the
+   * coordinator's abort (the checkpoint was not written) or commit ends it. Closing leaves
+   * it open for whoever restores that checkpoint to commit (`recover`).
+   */
+  private prepared = false;
   private ready: Promise<void> | undefined;
 
   constructor(
@@ -144,6 +150,7 @@ export class KafkaSink implements Sink {
       producerId: producer.producerId.toString(),
       producerEpoch: producer.producerEpoch!,
     };
+    this.prepared = true;
     return prepared;
   }
 
@@ -155,6 +162,7 @@ export class KafkaSink implements Sink {
       throw this.failed(error);
     }
     this.transaction = undefined;
+    this.prepared = false;
     this.sentInTransaction = [];
     this.current = 1 - this.current;
   }
@@ -166,6 +174,7 @@ export class KafkaSink implements Sink {
     this.sentInTransaction = [];
     const transaction = this.transaction;
     this.transaction = undefined;
+    this.prepared = false;
     this.broken = undefined;
     this.buffer = sent.concat(this.buffer);
     this.registerAgain = true;
@@ -184,7 +193,9 @@ export class KafkaSink implements Sink {
   }
 
   async close(): Promise<void> {
-    if (this.transaction) await this.abort();
+    // A prepared transaction may belong to a written checkpoint whose commit failed: aborting
+    // it here would lose that checkpoint's output, which the next owner commits instead.
+    if (this.transaction && !this.prepared) await this.abort();
     for (const producer of this.producers) await producer.close(true).catch(() => {});
   }
 
