@@ -54,6 +54,8 @@ interface Node {
   readonly port: number;
   child?: ChildProcess;
   output: string;
+  /** Its warnings and errors, whole: what a failure is explained by. */
+  warnings: string[];
   /** Set when the process ended without being told to: the test stops there. */
   failed?: string;
 }
@@ -65,6 +67,8 @@ const startNode = (node: Node) => {
   });
   child.stdout!.on('data', (chunk) => {
     node.output = (node.output + chunk).slice(-200_000);
+    for (const line of String(chunk).split('\n'))
+      if (/"level":"(warn|error)"/.test(line)) node.warnings.push(line.slice(0, 600));
   });
   child.stderr!.on('data', (chunk) => {
     node.output = (node.output + chunk).slice(-200_000);
@@ -114,7 +118,13 @@ describe('two processes on Kafka, SIGKILLed at random moments', () => {
     for (const name of ['a', 'b']) {
       const dir = await mkdtemp(join(tmpdir(), `tributary-eos-${name}-`));
       dirs.push(dir);
-      const node: Node = { name, config: join(dir, 'tributary.yaml'), port: await freePort(), output: '' };
+      const node: Node = {
+        name,
+        config: join(dir, 'tributary.yaml'),
+        port: await freePort(),
+        output: '',
+        warnings: [],
+      };
       await writeFile(
         node.config,
         `
@@ -234,7 +244,8 @@ pipelines:
       if (inTopic.has(id)) repeated.push(id);
       inTopic.set(id, row.clicks);
     }
-    expect(repeated).toEqual([]);
-    expect(inTopic).toEqual(expected);
+    const warnings = nodes.map((n) => `--- ${n.name}\n${n.warnings.join('\n')}`).join('\n');
+    expect(repeated, warnings).toEqual([]);
+    expect(inTopic, `the processes warned:\n${warnings}`).toEqual(expected);
   });
 });
