@@ -1,7 +1,9 @@
 import type { IntakeContext } from '../connectors/connector.js';
 import type { Appender, Ingestor } from '../connectors/ingestor.js';
 import type { EmbeddedLog } from '../connectors/log/embedded-log.js';
+import type { AppendRecord } from '../connectors/log/record-format.js';
 import { createIngestor, type SourceSettings } from '../connectors/registry.js';
+import type { IngestEvent, IngestResult } from '../contract/index.js';
 import type { Clock } from '../engine/time/clock.js';
 import type { PlatformMetrics } from './metrics.js';
 import { RateMeter } from './rate-meter.js';
@@ -62,5 +64,30 @@ export class Intake {
       if (last !== undefined && now - last < 10_000) active++;
     }
     return active;
+  }
+
+  /** Events POSTed to the API, appended to `stream` as JSON; the offsets they got, per partition. */
+  async ingest(stream: string, events: readonly IngestEvent[]): Promise<IngestResult> {
+    const records: AppendRecord[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const { value, key } = events[i];
+      const bytes = Buffer.from(JSON.stringify(value));
+      records[i] = key === undefined ? { value: bytes } : { value: bytes, key };
+    }
+    const { partitions } = await this.appender.append(stream, records);
+    const ranges = partitions.map((p) => ({
+      partition: p.partition,
+      firstOffset: p.baseOffset,
+      lastOffset: p.lastOffset,
+    }));
+    // The offsets of a batch make one range only within one partition.
+    return ranges.length === 1
+      ? {
+          accepted: events.length,
+          firstOffset: ranges[0].firstOffset,
+          lastOffset: ranges[0].lastOffset,
+          partitions: ranges,
+        }
+      : { accepted: events.length, partitions: ranges };
   }
 }

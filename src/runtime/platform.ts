@@ -4,12 +4,10 @@ import type { Registry } from 'prom-client';
 import type { AlertingDocument } from '../alerts/schema.js';
 import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
 import type { KafkaSourceSettings } from '../connectors/kafka/connector.js';
-import { GroupMember } from '../connectors/kafka/group-member.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../connectors/log/embedded-log.js';
 import { localLogAccess } from '../connectors/log/local-access.js';
 import type { LogAccess } from '../connectors/log/log-access.js';
 import type { EmbeddedLogOptions } from '../connectors/log/options.js';
-import type { AppendRecord } from '../connectors/log/record-format.js';
 import type { SinkSpec } from '../connectors/registry.js';
 import type {
   IngestEvent,
@@ -29,15 +27,17 @@ import type { Logger } from '../observability/logger.js';
 import { CheckpointStore } from '../store/checkpoint-store.js';
 import { openSeriesStore } from '../store/index.js';
 import type { SeriesStore } from '../store/series-store.js';
-import { ALERT_LATE_SINK, ALERT_SINK, PlatformAlerting } from './alerting.js';
+import { PlatformAlerting } from './alerting.js';
+import { kafkaSourceOf, PipelineGroups } from './assignment/pipeline-groups.js';
 import { planTasks } from './assignment/plan-tasks.js';
 import { MAIN, type PlannedTask, TaskManager } from './assignment/task-manager.js';
 import { LocalHost } from './host/local-host.js';
 import { Intake, type SourceSpec } from './intake.js';
-import { kafkaSourceSpec, pipelineGroup, prepareKafkaTopics } from './kafka-topics.js';
+import { kafkaSourceSpec, prepareKafkaTopics } from './kafka-topics.js';
 import { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
+import { sinkSpecsOf } from './pipeline-sinks.js';
 import { ProgressBoard } from './status/progress-board.js';
 import { DEFAULT_TASK_OPTIONS, type TaskOptions, type TaskSourceSpec } from './task/task-spec.js';
 import { checkTopicPartitions } from './topic-partitions.js';
@@ -115,8 +115,8 @@ export class Platform implements PlatformApi {
   private retention: NodeJS.Timeout | undefined;
   private started = 0;
   private isReady = false;
-  /** A member of each Kafka pipeline's consumer group, by group: they decide which of its tasks run here. */
-  private readonly groups = new Map<string, GroupMember>();
+  /** This process's members of the Kafka pipelines' consumer groups: they decide which tasks run here. */
+  private readonly groups: PipelineGroups;
   /** Workers whose crash is being recovered from, and when that is done. */
   private readonly recovering = new Map<string, Promise<void>>();
 
@@ -127,6 +127,11 @@ export class Platform implements PlatformApi {
     this.instruments = new PlatformMetrics((metrics) => this.readGauges(metrics));
     this.metrics = this.instruments.registry;
     this.progress = new ProgressBoard(this.instruments, this.latency, now);
+    this.groups = new PipelineGroups({
+      manager: () => this.requireManager(),
+      forget: (pipeline, task) => this.progress.get(pipeline)?.forget(task),
+      logger: options.logger,
+    });
   }
 
   async start(): Promise<void> {
@@ -171,13 +176,14 @@ export class Platform implements PlatformApi {
       stored: (series, points) => this.publishSeries(series, points),
       observe: (observations) => this.alertingState?.observe(observations),
       report: (report) => this.progress.receive(report, this.manager?.memberOf(report) ?? MAIN),
-      commitOffsets: (group, positions) => this.groups.get(group)?.commit(positions),
+      commitOffsets: (group, positions) => this.groups.commit(group, positions),
     });
     const tasks: PlannedTask[] = [];
-    const grouped: { plan: Plan; tasks: PlannedTask[] }[] = [];
+    const grouped: { plan: Plan; source: KafkaSourceSettings; tasks: PlannedTask[] }[] = [];
     for (const plan of plans) {
       const planned = await this.tasksOf(plan);
-      if (this.kafkaSourceOf(plan)) grouped.push({ plan, tasks: planned });
+      const source = kafkaSourceOf(plan, options.sources);
+      if (source) grouped.push({ plan, source, tasks: planned });
       else tasks.push(...planned);
     }
     const workers = tasks.some((t) => t.recipe) ? (options.workers ?? availableParallelism()) : 0;
@@ -191,7 +197,7 @@ export class Platform implements PlatformApi {
     }
     this.manager = new TaskManager({ host, pool: this.pool, clock: this.clock, logger: options.logger });
     await this.manager.run(tasks);
-    for (const { plan, tasks: planned } of grouped) await this.joinGroup(plan, planned);
+    for (const { plan, source, tasks: planned } of grouped) await this.groups.join(plan, source, planned);
     this.alertingState?.start();
     await this.intake.start({ dataDir: options.dataDir, generators: options.generators });
     this.sampler = setInterval(() => this.sample(), 1_000);
@@ -210,10 +216,7 @@ export class Platform implements PlatformApi {
     clearInterval(this.sampler);
     clearInterval(this.retention);
     await this.intake?.stop((where, error) => this.report(where, error));
-    // Each member stops its tasks (they checkpoint) before it leaves: the partitions move on
-    // to the other members only then.
-    await Promise.all([...this.groups.values()].map((member) => member.close()));
-    this.groups.clear();
+    await this.groups.close();
     await this.manager?.stopAll();
     await this.pool?.close();
     await this.alertingState?.close().catch((error) => this.report('alerts', error));
@@ -274,27 +277,7 @@ export class Platform implements PlatformApi {
         `stream "${stream}" is not a configured source; the sources are ${this.streams().join(', ')}`,
       );
     }
-    const records: AppendRecord[] = new Array(events.length);
-    for (let i = 0; i < events.length; i++) {
-      const { value, key } = events[i];
-      const bytes = Buffer.from(JSON.stringify(value));
-      records[i] = key === undefined ? { value: bytes } : { value: bytes, key };
-    }
-    const { partitions } = await this.requireIntake().appender.append(stream, records);
-    const ranges = partitions.map((p) => ({
-      partition: p.partition,
-      firstOffset: p.baseOffset,
-      lastOffset: p.lastOffset,
-    }));
-    // The offsets of a batch make one range only within one partition.
-    return ranges.length === 1
-      ? {
-          accepted: events.length,
-          firstOffset: ranges[0].firstOffset,
-          lastOffset: ranges[0].lastOffset,
-          partitions: ranges,
-        }
-      : { accepted: events.length, partitions: ranges };
+    return this.requireIntake().ingest(stream, events);
   }
 
   querySeries(name: string, query: SeriesQuery): Promise<SeriesPoint[]> {
@@ -335,54 +318,6 @@ export class Platform implements PlatformApi {
     await this.recovering.get(member);
   }
 
-  /**
-   * Joins a Kafka pipeline's consumer group: the group shares out the partitions of its
-   * (first) Kafka topic among the processes that run the pipeline, and each process runs the
-   * tasks of the partitions it holds — the task of partition p, or the pipeline's one task
-   * `all` where partition 0 is. A revoked partition's task checkpoints and stops before the
-   * group hands the partition on.
-   */
-  private async joinGroup(plan: Plan, tasks: readonly PlannedTask[]): Promise<void> {
-    const source = this.kafkaSourceOf(plan)!;
-    const of = (partitions: readonly number[]) =>
-      tasks.filter((t) => partitions.includes(t.spec.task === 'all' ? 0 : Number(t.spec.task)));
-    const member = new GroupMember({
-      cluster: source.cluster,
-      group: pipelineGroup(plan.name),
-      topic: source.topic,
-      ...(this.options.logger ? { logger: this.options.logger.child({ pipeline: plan.name }) } : {}),
-      assign: async (partitions) => {
-        const assigned = of(partitions);
-        this.options.logger?.info(
-          { pipeline: plan.name, partitions, tasks: assigned.map((t) => t.spec.task) },
-          'the consumer group assigned partitions here; their tasks start from their checkpoints',
-        );
-        await this.requireManager().run(assigned);
-      },
-      revoke: async (partitions) => {
-        const revoked = of(partitions);
-        this.options.logger?.info(
-          { pipeline: plan.name, partitions, tasks: revoked.map((t) => t.spec.task) },
-          'the consumer group revoked partitions; their tasks checkpoint and stop here',
-        );
-        await this.requireManager().remove(revoked.map((t) => t.spec));
-        for (const t of revoked) this.progress.get(plan.name)?.forget(t.spec.task);
-      },
-    });
-    this.groups.set(pipelineGroup(plan.name), member);
-    await member.start();
-  }
-
-  /** The first `kafka` source a plan reads, if any: its consumer group shares that topic's partitions out. */
-  private kafkaSourceOf(plan: Plan): KafkaSourceSettings | undefined {
-    for (const node of plan.nodes) {
-      if (node.kind !== 'source') continue;
-      const source = this.options.sources[node.source];
-      if (source?.type === 'kafka') return source;
-    }
-    return undefined;
-  }
-
   /** The tasks of one pipeline: `all`, or one per partition of its topics. */
   private async tasksOf(plan: Plan): Promise<PlannedTask[]> {
     const sources = plan.nodes.flatMap((node) => (node.kind === 'source' ? [node.source] : []));
@@ -402,19 +337,9 @@ export class Platform implements PlatformApi {
         specs[name] = { topic: name, format: 'json' };
       }
     }
-    const sinks: Record<string, SinkSpec> = {};
-    for (const node of plan.nodes) {
-      if (node.kind !== 'sink') continue;
-      sinks[node.sink] =
-        this.options.sinks?.[node.sink] ??
-        (node.sink === ALERT_SINK
-          ? { type: 'alerts' }
-          : node.sink === ALERT_LATE_SINK
-            ? { type: 'log', topic: ALERT_LATE_SINK, format: 'json' }
-            : { type: 'store', series: node.sink });
-    }
+    const sinks = sinkSpecsOf(plan, this.options.sinks);
     this.progress.add(plan, Object.keys(sinks));
-    const kafka = this.kafkaSourceOf(plan);
+    const kafka = kafkaSourceOf(plan, this.options.sources);
     return planTasks({
       ...(kafka ? { deadLetters: { cluster: kafka.cluster, topic: kafka.deadLetterTopic } } : {}),
       plan,

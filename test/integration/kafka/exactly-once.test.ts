@@ -21,6 +21,7 @@ import { newTopic, testCluster } from '../../connectors/kafka/cluster.js';
 import { kafkaBrokers } from '../../kafka.js';
 import { DATABASE_URL } from '../../store/backends.js';
 import { consumeConfluent } from './clients.js';
+import { countPerWindow } from './reference.js';
 
 const EVENTS = 500_000;
 const USERS = 200;
@@ -35,15 +36,7 @@ const click = (i: number) => ({ user_id: `u${(i * 7) % USERS}`, page: `/p/${i % 
 /** Past every window of the clicks, one per user, so that every partition's watermark passes them. */
 const CLOSE_AT = T0 + EVENTS + 2 * WINDOW_MS;
 
-const reference = (): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (let i = 0; i < EVENTS; i++) {
-    const { user_id, timestamp } = click(i);
-    const id = `${user_id}@${timestamp - (timestamp % WINDOW_MS)}`;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-};
+const reference = () => countPerWindow(EVENTS, click, WINDOW_MS);
 
 const random = (min: number, max: number) => min + Math.random() * (max - min);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

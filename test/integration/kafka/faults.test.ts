@@ -25,6 +25,7 @@ import { valueAt } from '../../../src/connectors/source.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import type { Platform } from '../../../src/runtime/platform.js';
 import { startPlatform } from './platform.js';
+import { countPerWindow } from './reference.js';
 
 const USERS = 30;
 const WINDOW_MS = 1_000;
@@ -33,15 +34,7 @@ const PARTITIONS = 3;
 
 const click = (i: number) => ({ user_id: `u${(i * 7) % USERS}`, timestamp: T0 + i * 2 });
 
-const reference = (events: number): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (let i = 0; i < events; i++) {
-    const { user_id, timestamp } = click(i);
-    const id = `${user_id}@${timestamp - (timestamp % WINDOW_MS)}`;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-};
+const reference = (events: number) => countPerWindow(events, click, WINDOW_MS);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
