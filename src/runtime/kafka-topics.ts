@@ -42,7 +42,9 @@ export const prepareKafkaTopics = async (
   }
   for (const sink of Object.values(sinks)) {
     if (sink.type === 'kafka')
-      await ensureTopics(sink.cluster, [{ topic: sink.topic, partitions: sink.partitions }]);
+      await ensureTopics(sink.cluster, [
+        { topic: sink.topic, partitions: sink.partitions, configs: sink.topicConfigs },
+      ]);
   }
   return counts;
 };

@@ -110,6 +110,12 @@ const sinkOptions = Type.Object(
         description: 'Partitions of the topic when Tributary creates it',
       }),
     ),
+    topic_configs: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Union([Type.String(), Type.Number()]), {
+        description:
+          'Topic-level configs when Tributary creates it, e.g. { retention.ms: -1 } to keep results of replayed history',
+      }),
+    ),
     transaction_timeout: Type.Optional(
       duration('How long the broker keeps a prepared transaction; a restart after longer loses its results', {
         default: '15m',
@@ -138,6 +144,9 @@ export const kafkaSinkConnector: SinkConnector<KafkaSinkSpec> = {
       format: block.format ?? 'json',
       guarantee: (block.guarantee ?? 'exactly-once') as Guarantee,
       partitions: block.partitions ?? 1,
+      topicConfigs: Object.fromEntries(
+        Object.entries(block.topic_configs ?? {}).map(([name, value]) => [name, String(value)]),
+      ),
       // The broker caps it at transaction.max.timeout.ms, 15 minutes by default.
       transactionTimeoutMs: millis(block.transaction_timeout, 900_000),
       cluster: context?.kafka ?? { brokers: [], clientId: 'tributary', requestTimeoutMs: 30_000 },

@@ -18,6 +18,13 @@ export interface KafkaSinkSpec {
   readonly guarantee: Guarantee;
   /** Partitions of the topic when the platform creates it. */
   readonly partitions: number;
+  /**
+   * Topic-level configs when the platform creates the topic. Results carry their event time
+   * as timestamp, which time retention counts from: results of replayed history need
+   * `retention.ms: -1` (or `message.timestamp.type: LogAppendTime`) to outlive the next
+   * retention check.
+   */
+  readonly topicConfigs: Readonly<Record<string, string>>;
   /** How long the broker keeps a transaction open before aborting it: longer than the longest outage a prepared checkpoint must survive. */
   readonly transactionTimeoutMs: number;
 }

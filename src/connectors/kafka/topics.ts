@@ -40,24 +40,42 @@ export const partitionCounts = (
     return counts;
   });
 
+/** A topic to create when missing: its partition count and topic-level configs (`retention.ms`…). */
+export interface TopicToEnsure {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
 /**
  * Creates the topics that do not exist yet, with `partitions` each and the cluster's
  * default replication; returns every topic's partition count. A topic that exists keeps
- * its count: Tributary never repartitions one.
+ * its count and its configs: Tributary never repartitions nor reconfigures one.
  */
 export const ensureTopics = (
   cluster: KafkaClusterSpec,
-  topics: readonly { readonly topic: string; readonly partitions: number }[],
+  topics: readonly TopicToEnsure[],
 ): Promise<Map<string, number>> =>
   withAdmin(cluster, async (admin) => {
     const existing = new Set(await admin.listTopics());
-    for (const { topic, partitions } of topics) {
+    for (const { topic, partitions, configs = {} } of topics) {
       if (existing.has(topic)) continue;
       try {
-        await admin.createTopics({ topics: [topic], partitions, replicas: -1 });
+        await admin.createTopics({
+          topics: [topic],
+          partitions,
+          replicas: -1,
+          configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+        });
       } catch (error) {
         // Created meanwhile by another process: fine.
-        if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(JSON.stringify(errorText(error)))) throw error;
+        const text = errorText(error);
+        if (/TOPIC_ALREADY_EXISTS|already exists/i.test(text)) continue;
+        throw new TributaryError(
+          'TRB_KAFKA_FAILED',
+          `Kafka refused to create topic "${topic}" (${partitions} partitions, configs ${JSON.stringify(configs)}): ${text.trim()}; fix the sink's partitions or topic_configs, or create the topic yourself`,
+          { cause: error },
+        );
       }
     }
     const metadata = await admin.metadata({ topics: topics.map((t) => t.topic), forceUpdate: true });

@@ -14,10 +14,17 @@ export const testCluster = (): KafkaClusterSpec => ({
   requestTimeoutMs: 10_000,
 });
 
+/**
+ * Kept whatever their timestamps: the tests' events happen in 2023, and a broker's time
+ * retention (7 days by default, checked 30 s after it starts and every 5 min) would delete
+ * records stamped with those event times in the middle of a test.
+ */
+export const KEEP_FOREVER = { 'retention.ms': '-1' } as const;
+
 /** A new topic of `partitions` partitions; its name starts with `prefix`. */
 export const newTopic = async (prefix: string, partitions: number): Promise<string> => {
   const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
-  await ensureTopics(testCluster(), [{ topic, partitions }]);
+  await ensureTopics(testCluster(), [{ topic, partitions, configs: KEEP_FOREVER }]);
   return topic;
 };
 

@@ -23,6 +23,7 @@ const sink = (
     format: 'json',
     guarantee,
     partitions: 2,
+    topicConfigs: {},
     transactionTimeoutMs: 60_000,
   };
   const context = {

@@ -24,6 +24,7 @@ import { ensureTopics } from '../../../src/connectors/kafka/topics.js';
 import { valueAt } from '../../../src/connectors/source.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import type { Platform } from '../../../src/runtime/platform.js';
+import { KEEP_FOREVER } from '../../connectors/kafka/cluster.js';
 import { startPlatform } from './platform.js';
 import { countPerWindow } from './reference.js';
 
@@ -139,7 +140,10 @@ pipelines:
  */
 const runThrough = async (brokers: string, fault: (input: string) => Promise<void>) => {
   const [input, output] = ['clicks', 'clicks-per-user'];
-  await ensureTopics(cluster(brokers), [{ topic: input, partitions: PARTITIONS }]);
+  await ensureTopics(
+    cluster(brokers),
+    [input, output].map((topic) => ({ topic, partitions: PARTITIONS, configs: KEEP_FOREVER })),
+  );
   const events = 30_000;
   await produce(brokers, input, 0, events / 2);
   const platform = await startPipeline(brokers, input, output);
