@@ -7,6 +7,7 @@ import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
 import { resolveKafka } from '../connectors/kafka/options.js';
 import type { Plan } from '../engine/index.js';
 import { TributaryError } from '../errors.js';
+import { resolveSchemaRegistry } from '../formats/registry/index.js';
 import { readDocument } from './document.js';
 import type { Environment } from './env.js';
 import { ConfigError, type ConfigIssue, type ConfigPath, formatPath } from './issues.js';
@@ -199,16 +200,20 @@ export const parseConfig = async (
       ? resolveKafka(config.kafka, baseDir, (at, message) => report(['kafka', ...at], message))
       : undefined,
   );
+  const schemaRegistry = section('schema_registry', () =>
+    config.schema_registry
+      ? resolveSchemaRegistry(config.schema_registry, (at, message) =>
+          report(['schema_registry', ...at], message),
+        )
+      : undefined,
+  );
+  const external = { ...(kafka ? { kafka } : {}), ...(schemaRegistry ? { schemaRegistry } : {}) };
   const sources = resolveSources(
     sourceFiles,
-    {
-      baseDir,
-      ...(options.generators ? { generators: options.generators } : {}),
-      ...(kafka ? { kafka } : {}),
-    },
+    { baseDir, ...(options.generators ? { generators: options.generators } : {}), ...external },
     report,
   );
-  const sinks: Record<string, SinkSettings> = resolveSinks(sinkFiles, kafka, report);
+  const sinks: Record<string, SinkSettings> = resolveSinks(sinkFiles, external, report);
   // Names of sources that failed validation still count as declared: no second error about them.
   const declared = { ...sources } as Record<string, SourceSettings>;
   for (const name of Object.keys(isRecord(config.sources) ? config.sources : {}))

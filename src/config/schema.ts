@@ -12,6 +12,7 @@ import { AlertingSchema } from '../alerts/schema.js';
 import { KafkaSectionSchema } from '../connectors/kafka/options.js';
 import { MAX_PARTITIONS } from '../connectors/log/options.js';
 import { INTAKE_CONNECTORS, SINK_CONNECTORS } from '../connectors/registry.js';
+import { SchemaRegistrySectionSchema } from '../formats/registry/index.js';
 import { duration } from './durations.js';
 
 /** `"16mb"`, `"1gb"` (1024-based) or bytes. */
@@ -243,6 +244,7 @@ export const ConfigSchema = Type.Object(
     log: Type.Optional(LogSchema),
     store: Type.Optional(StoreSchema),
     kafka: Type.Optional(KafkaSectionSchema),
+    schema_registry: Type.Optional(SchemaRegistrySectionSchema),
     checkpoint: Type.Optional(CheckpointSchema),
     workers: Type.Optional(
       Type.Integer({

@@ -12,6 +12,7 @@ import {
   type SourceSettings,
   sinkConnector,
 } from '../connectors/registry.js';
+import type { SchemaRegistryOptions } from '../formats/registry/index.js';
 import type { ConfigPath } from './issues.js';
 import { closest, show, suggestion } from './issues.js';
 import { type ConfigFile, SCOPES, type ServerFile, type SinkFile, type SourceFile } from './schema.js';
@@ -170,11 +171,16 @@ export const resolveStore = (store: ConfigFile['store'], report: Report): StoreS
   };
 };
 
-/** What sources are resolved against: the file's directory, the generators the platform is given, the Kafka cluster. */
-export interface SourceContext {
+/** The services outside the platform that sources and sinks talk to: the `kafka:` and `schema_registry:` sections. */
+export interface ExternalServices {
+  readonly kafka?: KafkaClusterSpec;
+  readonly schemaRegistry?: SchemaRegistryOptions;
+}
+
+/** What sources are resolved against: the file's directory, the generators the platform is given, the services. */
+export interface SourceContext extends ExternalServices {
   readonly baseDir: string;
   readonly generators?: GeneratorCatalogue;
-  readonly kafka?: KafkaClusterSpec;
 }
 
 /** Each source by its connector (src/connectors/<type>/connector.ts), which checks what the schema cannot. */
@@ -199,22 +205,23 @@ export const resolveSources = (
 
 export const resolveSinks = (
   sinks: ConfigFile['sinks'],
-  kafka: KafkaClusterSpec | undefined,
+  services: ExternalServices,
   report: Report,
 ): Record<string, SinkSettings> => {
   const out: Record<string, SinkSettings> = {};
-  for (const [name, sink] of Object.entries(sinks ?? {})) out[name] = resolveSink(name, sink, kafka, report);
+  for (const [name, sink] of Object.entries(sinks ?? {}))
+    out[name] = resolveSink(name, sink, services, report);
   return out;
 };
 
 const resolveSink = (
   name: string,
   sink: SinkFile,
-  kafka: KafkaClusterSpec | undefined,
+  services: ExternalServices,
   report: Report,
 ): SinkSettings => {
   const spec = sinkConnector(sink.type).resolve(name, sink, {
-    ...(kafka ? { kafka } : {}),
+    ...services,
     report: (at, message) => report(['sinks', name, ...at], message),
   });
   if (spec.type === 'log') {

@@ -1,6 +1,7 @@
 import type { TSchema } from 'typebox';
 import type { Observation } from '../alerts/model.js';
 import type { Batch } from '../engine/batch.js';
+import type { SchemaRegistryOptions } from '../formats/registry/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { SeriesUpsert } from '../store/types.js';
 import type { GeneratorCatalogue } from './generator/event-generator.js';
@@ -44,6 +45,8 @@ export interface SinkConnector<Spec extends { readonly type: string } = { readon
 export interface SinkResolveContext {
   /** The `kafka:` section's cluster, when there is one. */
   readonly kafka?: KafkaClusterSpec;
+  /** The `schema_registry:` section, when there is one. */
+  readonly schemaRegistry?: SchemaRegistryOptions;
   readonly report: ReportProblem;
 }
 
@@ -61,6 +64,8 @@ export interface IntakeResolveContext {
   readonly generators?: GeneratorCatalogue;
   /** The `kafka:` section's cluster, when there is one. */
   readonly kafka?: KafkaClusterSpec;
+  /** The `schema_registry:` section, when there is one. */
+  readonly schemaRegistry?: SchemaRegistryOptions;
   readonly report: ReportProblem;
 }
 

@@ -39,6 +39,8 @@ export interface Sink {
   readonly guarantee: Guarantee;
   /** Records buffered and not yet flushed or staged. */
   readonly pending: number;
+  /** What must be ready before the first `write` (a writer schema registered); awaited once, after `recover`. */
+  open?(): Promise<void>;
   write(batch: Batch<unknown>): void;
   /** Writes what is buffered where at-least-once output goes (a topic, the console). */
   flush(): Promise<void>;

@@ -330,6 +330,7 @@ export class Platform implements PlatformApi {
         specs[name] = {
           topic: source.topic,
           format: source.format,
+          ...(source.registry ? { registry: source.registry } : {}),
           kafka: kafkaSourceSpec(plan.name, source),
         };
       } else {

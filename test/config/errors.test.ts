@@ -234,6 +234,39 @@ sources:
     ],
   },
   {
+    what: 'avro without a schema registry, and an avro sink without a schema',
+    yaml: `kafka: { brokers: "127.0.0.1:9092" }
+sources:
+  orders: { type: kafka, topic: orders, format: avro }
+sinks:
+  out: { type: kafka, format: avro }
+`,
+    messages: [
+      'pipelines.yaml:3: sources.orders.format: avro values name their schemas in a registry: add the schema_registry: section (schema_registry: { url: http://127.0.0.1:8081 })',
+      'pipelines.yaml:5: sinks.out.format: avro values name their schemas in a registry: add the schema_registry: section (schema_registry: { url: http://127.0.0.1:8081 })',
+      'pipelines.yaml:5: sinks.out.format: avro needs the schema results are written with: add schema: { type: record, name: …, fields: [...] } to the sink',
+    ],
+  },
+  {
+    what: 'an avro sink schema that is not Avro, and a registry URL that is not one',
+    yaml: `kafka: { brokers: "127.0.0.1:9092" }
+schema_registry: { url: "127.0.0.1:8081" }
+sinks:
+  out: { type: kafka, format: avro, schema: { type: record, name: Out, fields: [{ name: n, type: integer }] } }
+`,
+    messages: [
+      'pipelines.yaml:2: schema_registry.url: "127.0.0.1:8081" is not a URL; give e.g. http://127.0.0.1:8081',
+      expect.stringMatching(/^pipelines\.yaml:4: sinks\.out\.schema: is not an Avro schema: .*integer/),
+    ],
+  },
+  {
+    what: 'avro on an embedded-log sink',
+    yaml: 'sinks:\n  copies: { type: log, format: avro }\n',
+    messages: [
+      expect.stringMatching(/^pipelines\.yaml:2: sinks\.copies\.format: "avro" is not a valid value/),
+    ],
+  },
+  {
     what: 'a port out of range',
     yaml: 'server:\n  port: 70000\n',
     messages: ['pipelines.yaml:2: server.port: must be at most 65535, got 70000'],

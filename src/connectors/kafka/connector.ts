@@ -1,8 +1,10 @@
 import Type, { type Static } from 'typebox';
 import { duration } from '../../config/durations.js';
 import { millis } from '../../config/units.js';
+import { avroType } from '../../formats/avro/avro-types.js';
 import { FORMAT_NAMES, type FormatName, formatNamed } from '../../formats/index.js';
-import type { IntakeConnector, SinkConnector } from '../connector.js';
+import type { SchemaRegistryOptions } from '../../formats/registry/index.js';
+import type { IntakeConnector, SinkConnector, SinkResolveContext } from '../connector.js';
 import type { Guarantee } from '../sink.js';
 import type { KafkaClusterSpec } from './cluster.js';
 import { KafkaSink, type KafkaSinkSpec } from './kafka-sink.js';
@@ -15,6 +17,8 @@ export interface KafkaSourceSettings {
   /** Where the dead letters of the pipelines that read it go. */
   readonly deadLetterTopic: string;
   readonly cluster: KafkaClusterSpec;
+  /** With `format: avro`: the registry the values' schemas are fetched from. */
+  readonly registry?: SchemaRegistryOptions;
 }
 
 /** Where dead letters of Kafka pipelines go unless a source says otherwise. */
@@ -28,6 +32,8 @@ const topicProblem = (topic: string): string | undefined =>
     : `"${topic}" is not a Kafka topic name; use 1–249 characters of A-Z a-z 0-9 . _ -`;
 
 const NO_CLUSTER = 'needs the kafka: section (kafka: { brokers: 127.0.0.1:9092 }) or KAFKA_BROKERS';
+const NO_REGISTRY =
+  'values name their schemas in a registry: add the schema_registry: section (schema_registry: { url: http://127.0.0.1:8081 })';
 
 const sourceOptions = Type.Object(
   {
@@ -64,7 +70,9 @@ export const kafkaSourceConnector: IntakeConnector<KafkaSourceSettings, Static<t
   summary:
     'Records of a Kafka topic, read committed; event time is the record timestamp unless time: names a field',
   options: sourceOptions,
-  resolve: (_name, block, { kafka, report }) => {
+  resolve: (_name, block, { kafka, schemaRegistry, report }) => {
+    const format = block.format ?? 'json';
+    if (format === 'avro' && !schemaRegistry) report(['format'], `avro ${NO_REGISTRY}`);
     const problem = topicProblem(block.topic);
     if (problem) report(['topic'], problem);
     const deadLetterTopic = block.dead_letter_topic ?? DEFAULT_DEAD_LETTER_TOPIC;
@@ -77,10 +85,11 @@ export const kafkaSourceConnector: IntakeConnector<KafkaSourceSettings, Static<t
     return {
       type: 'kafka',
       topic: block.topic,
-      format: block.format ?? 'json',
+      format,
       start: block.start ?? 'earliest',
       deadLetterTopic,
       cluster: kafka,
+      ...(format === 'avro' && schemaRegistry ? { registry: schemaRegistry } : {}),
     };
   },
   create: () => undefined,
@@ -110,6 +119,26 @@ const sinkOptions = Type.Object(
         description: 'Partitions of the topic when Tributary creates it',
       }),
     ),
+    schema: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), Type.Object({}, { additionalProperties: true })], {
+        description:
+          'With format avro: the Avro schema results are written with (an object, or its JSON text), registered under subject',
+      }),
+    ),
+    subject: Type.Optional(
+      Type.String({
+        minLength: 1,
+        'x-default': '<topic>-value',
+        description:
+          'With format avro: the registry subject of the schema (Confluent topic naming by default)',
+      }),
+    ),
+    auto_register: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: 'With format avro: register the schema when the subject lacks it, or only look it up',
+      }),
+    ),
     topic_configs: Type.Optional(
       Type.Record(Type.String({ minLength: 1 }), Type.Union([Type.String(), Type.Number()]), {
         description:
@@ -125,6 +154,38 @@ const sinkOptions = Type.Object(
   { additionalProperties: false },
 );
 
+/** A sink's Avro writer: its schema checked here, where a mistake can name the field. */
+const avroWriter = (
+  block: Static<typeof sinkOptions>,
+  topic: string,
+  context: SinkResolveContext | undefined,
+): KafkaSinkSpec['avro'] => {
+  if (!context?.schemaRegistry) context?.report(['format'], `avro ${NO_REGISTRY}`);
+  if (block.schema === undefined) {
+    context?.report(
+      ['format'],
+      'avro needs the schema results are written with: add schema: { type: record, name: …, fields: [...] } to the sink',
+    );
+    return undefined;
+  }
+  const text = typeof block.schema === 'string' ? block.schema : JSON.stringify(block.schema);
+  try {
+    avroType(text);
+  } catch (error) {
+    context?.report(['schema'], `is not an Avro schema: ${(error as Error).message}`);
+    return undefined;
+  }
+  if (!context?.schemaRegistry) return undefined;
+  return {
+    registry: context.schemaRegistry,
+    writer: {
+      subject: block.subject ?? `${topic}-value`,
+      schema: text,
+      autoRegister: block.auto_register ?? true,
+    },
+  };
+};
+
 /** Results into a Kafka topic, keyed by the pipeline's key. */
 export const kafkaSinkConnector: SinkConnector<KafkaSinkSpec> = {
   type: 'kafka',
@@ -138,10 +199,13 @@ export const kafkaSinkConnector: SinkConnector<KafkaSinkSpec> = {
     const problem = topicProblem(topic);
     if (problem) context?.report(['topic' in block ? 'topic' : 'type'], problem);
     if (!context?.kafka) context?.report(['type'], `a kafka sink ${NO_CLUSTER}`);
+    const format = block.format ?? 'json';
+    const avro = format === 'avro' ? avroWriter(block, topic, context) : undefined;
     return {
       type: 'kafka',
       topic,
-      format: block.format ?? 'json',
+      format,
+      ...(avro ? { avro } : {}),
       guarantee: (block.guarantee ?? 'exactly-once') as Guarantee,
       partitions: block.partitions ?? 1,
       topicConfigs: Object.fromEntries(
@@ -156,7 +220,7 @@ export const kafkaSinkConnector: SinkConnector<KafkaSinkSpec> = {
     new KafkaSink(
       name,
       spec,
-      formatNamed(spec.format),
+      formatNamed(spec.format, spec.avro ?? {}),
       context,
       `${context.pipeline}.${context.task}`,
       context.logger,

@@ -1,7 +1,7 @@
 import { compatibilityPartitioner, type MessageToProduce, Producer } from '@platformatic/kafka';
 import type { Batch } from '../../engine/batch.js';
 import { TributaryError } from '../../errors.js';
-import type { Format } from '../../formats/index.js';
+import type { Format, FormatOptions } from '../../formats/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SinkContext } from '../connector.js';
 import type { Guarantee, Sink, SinkCommitment } from '../sink.js';
@@ -15,6 +15,8 @@ export interface KafkaSinkSpec {
   readonly cluster: KafkaClusterSpec;
   readonly topic: string;
   readonly format: Format['name'];
+  /** With `format: avro`: the registry, and the schema results are written with. */
+  readonly avro?: Required<Pick<FormatOptions, 'registry' | 'writer'>>;
   readonly guarantee: Guarantee;
   /** Partitions of the topic when the platform creates it. */
   readonly partitions: number;
@@ -108,6 +110,11 @@ export class KafkaSink implements Sink {
 
   get pending(): number {
     return this.buffer.length;
+  }
+
+  /** The format's waiting before the first encode: an Avro writer registers its schema. */
+  async open(): Promise<void> {
+    await this.format.prepare?.();
   }
 
   write(batch: Batch<unknown>): void {

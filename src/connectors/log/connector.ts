@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { FORMAT_NAMES, type FormatName, formatNamed } from '../../formats/index.js';
+import { type FormatName, formatNamed, PLAIN_FORMAT_NAMES } from '../../formats/index.js';
 import type { SinkConnector } from '../connector.js';
 import { LogSink } from './log-sink.js';
 
@@ -21,7 +21,7 @@ export const logConnector: SinkConnector<LogSinkSpec> = {
         Type.String({ minLength: 1, 'x-default': 'the sink name', description: 'Embedded-log topic' }),
       ),
       format: Type.Optional(
-        Type.Enum(FORMAT_NAMES, { default: 'json', description: 'How records are encoded' }),
+        Type.Enum(PLAIN_FORMAT_NAMES, { default: 'json', description: 'How records are encoded' }),
       ),
     },
     { additionalProperties: false },

@@ -14,7 +14,7 @@
  */
 import type avsc from 'avsc';
 import { TributaryError } from '../../errors.js';
-import type { Format } from '../format.js';
+import type { BatchValues, Format } from '../format.js';
 import { type RegisteredSchema, SchemaRegistry, type SchemaRegistryOptions } from '../registry/index.js';
 import { AvroEncoder } from './avro-encoder.js';
 import { avroType } from './avro-types.js';
@@ -37,14 +37,6 @@ export interface AvroOptions {
   readonly writer?: AvroWriterOptions;
 }
 
-/** The values of a batch as a source's RecordBatch holds them: one buffer, each value's start and end. */
-export interface BatchValues {
-  readonly count: number;
-  readonly data: Uint8Array;
-  readonly valueStarts: ArrayLike<number>;
-  readonly valueEnds: ArrayLike<number>;
-}
-
 /** Fetches of different schema ids at once, so that a batch of many new ids does not queue them one by one. */
 const PARALLEL_FETCHES = 8;
 /** Ids refused (not in the registry, not Avro) kept for decode's message; past this they are forgotten. */
@@ -53,8 +45,7 @@ const MAX_REFUSED_IDS = 10_000;
 /** Parsed once per registered schema, whichever format asks: the registry client keeps the schemas. */
 const parsedTypes = new WeakMap<RegisteredSchema, avsc.Type>();
 
-// `implements Format` once FORMAT_NAMES has 'avro': until then the name does not type-check.
-export class AvroFormat implements Omit<Format, 'name'> {
+export class AvroFormat implements Format {
   readonly name = 'avro';
   readonly registry: SchemaRegistry;
   readonly #writerOptions: AvroWriterOptions | undefined;

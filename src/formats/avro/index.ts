@@ -1,8 +1,8 @@
+export type { BatchValues } from '../format.js';
 export { AvroEncoder } from './avro-encoder.js';
 export {
   AvroFormat,
   type AvroOptions,
   type AvroWriterOptions,
   avro,
-  type BatchValues,
 } from './avro-format.js';

@@ -5,3 +5,8 @@ export {
   SchemaRegistry,
   type SchemaType,
 } from './schema-registry.js';
+export {
+  resolveSchemaRegistry,
+  type SchemaRegistrySectionFile,
+  SchemaRegistrySectionSchema,
+} from './section.js';

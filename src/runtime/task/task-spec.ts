@@ -2,12 +2,15 @@ import type { KafkaDeadLetterSpec } from '../../connectors/kafka/dead-letter-top
 import type { KafkaSourceSpec } from '../../connectors/kafka/kafka-source.js';
 import type { SinkSpec } from '../../connectors/registry.js';
 import type { FormatName } from '../../formats/index.js';
+import type { SchemaRegistryOptions } from '../../formats/registry/index.js';
 
 /** How a task reads one of its plan's sources. */
 export interface TaskSourceSpec {
   /** The topic: of the embedded log (the source's own name), or of Kafka. */
   readonly topic: string;
   readonly format: FormatName;
+  /** With `format: avro`: where the values' schemas are. */
+  readonly registry?: SchemaRegistryOptions;
   /** Present when the topic is read from Kafka rather than the embedded log. */
   readonly kafka?: KafkaSourceSpec;
 }

@@ -1,26 +1,13 @@
 /**
- * Records that Tributary did not write: Apache Avro's Java library (the reference
- * implementation, shipped inside the local registry's distribution) registers its schema
- * and writes the Confluent wire format the way KafkaAvroSerializer does
- * (ApacheAvroProducer.java beside this file); the avro format decodes them.
- *
- * Python's confluent_kafka was the first choice of writer: this machine's python3 has
- * neither it nor fastavro, which its AvroSerializer needs, and PyPI is not reachable here.
+ * Records that Tributary did not write: Apache Avro's Java library registers its schema
+ * and writes the Confluent wire format the way KafkaAvroSerializer does; the avro format
+ * decodes them, and writes the same bytes for the same record.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installRegistry, registryJava } from '../../../scripts/registry/install.js';
 import { avro } from '../../../src/formats/avro/index.js';
 import { schemaRegistryUrl } from '../../registry.js';
-
-const PRODUCER = fileURLToPath(new URL('ApacheAvroProducer.java', import.meta.url));
-/** Apache Avro and what it needs to read JSON and write binary: no logging backend, so no Quarkus. */
-const JARS =
-  /^(org\.apache\.avro\.avro-|com\.fasterxml\.jackson\.core\.jackson-(core|databind|annotations)-|org\.slf4j\.slf4j-api-|org\.apache\.commons\.commons-compress-)/;
+import { apacheAvroClasspath, apacheAvroWrite } from './apache-avro.js';
 
 const reading = {
   type: 'record',
@@ -70,42 +57,25 @@ const expected = [
   },
 ];
 
-const produce = (classpath: string, subject: string): Promise<string[]> =>
-  new Promise((resolve, reject) => {
-    const args = ['-cp', classpath, PRODUCER, schemaRegistryUrl(), subject, JSON.stringify(reading)];
-    const java = spawn(registryJava(), args, { timeout: 120_000, killSignal: 'SIGKILL' });
-    let stdout = '';
-    let stderr = '';
-    java.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    java.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    java.on('error', reject);
-    java.on('close', (code) =>
-      code === 0
-        ? resolve(stdout.trim().split('\n'))
-        : reject(new Error(`ApacheAvroProducer exited ${code}:\n${stderr}`)),
-    );
-    java.stdin.end(`${records.join('\n')}\n`);
-  });
-
 describe('records from a producer that is not Tributary', () => {
   let classpath: string;
 
   beforeAll(async () => {
     // A run against SCHEMA_REGISTRY_URL has not installed the local registry, whose jars this needs.
-    const lib = join(dirname(await installRegistry()), 'lib', 'main');
-    classpath = readdirSync(lib)
-      .filter((name) => JARS.test(name))
-      .map((name) => join(lib, name))
-      .join(':');
+    classpath = await apacheAvroClasspath();
   }, 180_000);
 
   it('decodes the Confluent wire format Apache Avro (Java) wrote, every kind of field', {
     timeout: 120_000,
   }, async () => {
-    const [id, ...hex] = await produce(classpath, `readings-${randomUUID()}-value`);
-    const values = hex.map((line) => Buffer.from(line, 'hex'));
+    const { id, values } = await apacheAvroWrite(
+      classpath,
+      `readings-${randomUUID()}-value`,
+      reading,
+      records,
+    );
     expect(values).toHaveLength(2);
-    expect(values.every((value) => value[0] === 0 && value.readInt32BE(1) === Number(id))).toBe(true);
+    expect(values.every((value) => value[0] === 0 && value.readInt32BE(1) === id)).toBe(true);
 
     const format = avro({ registry: { url: schemaRegistryUrl() } });
     await format.prepare(values);
@@ -116,7 +86,8 @@ describe('records from a producer that is not Tributary', () => {
     timeout: 120_000,
   }, async () => {
     const subject = `readings-${randomUUID()}-value`;
-    const [, ...hex] = await produce(classpath, subject);
+    const { values } = await apacheAvroWrite(classpath, subject, reading, records);
+    const hex = values.map((value) => value.toString('hex'));
     // Registered by the Java producer already: the same schema gets its id back.
     const encoder = await avro({ registry: { url: schemaRegistryUrl() } }).encoderFor(subject, reading);
     expect(expected.map((record) => Buffer.from(encoder.encode(record)).toString('hex'))).toEqual(hex);

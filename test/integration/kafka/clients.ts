@@ -43,13 +43,20 @@ export const produceKcat = async (
   await child;
 };
 
+/** A record as confluent-kafka read it: the value as bytes, the headers as text. */
+export interface ReadRecord {
+  readonly key: string | null;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** Reads a topic from the start with confluent-kafka, read_committed, until `count` records or `timeoutS` of silence. */
-export const consumeConfluent = async (
+export const consumeConfluentRaw = async (
   brokers: string,
   topic: string,
   count: number,
   timeoutS = 20,
-): Promise<{ key: string | null; value: unknown }[]> => {
+): Promise<ReadRecord[]> => {
   const script = `
 import json, sys, time, uuid
 from confluent_kafka import Consumer
@@ -64,7 +71,8 @@ while got < want and time.time() - last < quiet:
         continue
     last = time.time()
     got += 1
-    print(json.dumps({'key': m.key().decode() if m.key() else None, 'value': json.loads(m.value())}))
+    headers = {k: (v or b'').decode('utf-8', 'replace') for k, v in (m.headers() or [])}
+    print(json.dumps({'key': m.key().decode() if m.key() else None, 'value': (m.value() or b'').hex(), 'headers': headers}))
 c.close()
 `;
   const { stdout } = await run(PYTHON, ['-c', script, brokers, topic, String(count), String(timeoutS)], {
@@ -73,5 +81,20 @@ c.close()
   return stdout
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l));
+    .map((l) => {
+      const read = JSON.parse(l) as { key: string | null; value: string; headers: Record<string, string> };
+      return { ...read, value: Buffer.from(read.value, 'hex') };
+    });
 };
+
+/** The same, each value parsed as JSON. */
+export const consumeConfluent = async (
+  brokers: string,
+  topic: string,
+  count: number,
+  timeoutS = 20,
+): Promise<{ key: string | null; value: unknown }[]> =>
+  (await consumeConfluentRaw(brokers, topic, count, timeoutS)).map(({ key, value }) => ({
+    key,
+    value: JSON.parse(value.toString('utf8')),
+  }));
