@@ -39,7 +39,7 @@ export const runStart = async (options: StartOptions): Promise<number> => {
   let config: TributaryConfig;
   try {
     // The composition root: the platform knows no generators; the CLI brings the demo's.
-    config = await loadConfig(file, { generators: DEMO_GENERATOR_CATALOGUE });
+    config = await loadConfig(file, { generators: DEMO_GENERATOR_CATALOGUE, ...demoOnKafka(options) });
   } catch (error) {
     if (error instanceof ConfigError) for (const issue of error.issues) err(formatIssue(issue));
     else err(describeError(error).message);
@@ -122,6 +122,22 @@ export const runStart = async (options: StartOptions): Promise<number> => {
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
+};
+
+/**
+ * `--demo` with KAFKA_BROKERS set runs the demo through Kafka: its intake appends to a
+ * 6-partition topic per source and its pipelines read them there (with DATABASE_URL too,
+ * nothing of it stays in the process but the embedded log's dead letters).
+ */
+const demoOnKafka = (options: StartOptions) => {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!options.demo || !brokers) return {};
+  return {
+    overlay: {
+      settings: { kafka: { brokers }, log: { type: 'kafka', partitions: 6 } },
+      origin: 'KAFKA_BROKERS',
+    },
+  };
 };
 
 const chooseConfig = (options: StartOptions): string | undefined => {

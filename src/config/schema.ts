@@ -64,6 +64,13 @@ export const ServerSchema = Type.Object(
 
 export const LogSchema = Type.Object(
   {
+    type: Type.Optional(
+      Type.Enum(['embedded', 'kafka'], {
+        default: 'embedded',
+        description:
+          "Where intake (generators, HTTP, MQTT, files) appends: the embedded log, or the Kafka topic of each source's name (needs the kafka: section)",
+      }),
+    ),
     partitions: Type.Optional(
       Type.Integer({
         minimum: 1,

@@ -6,6 +6,7 @@
  */
 import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
 import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
+import { NO_CLUSTER } from '../connectors/kafka/connector.js';
 import {
   intakeConnector,
   type SinkSpec,
@@ -36,6 +37,8 @@ export interface ServerSettings {
 
 /** Options of the embedded log, in the shape of its `EmbeddedLogOptions`. */
 export interface LogSettings {
+  /** Where intake appends and pipelines read its sources: the embedded log, or Kafka topics. */
+  readonly type: 'embedded' | 'kafka';
   /** Partitions of every topic the platform creates (`log.partitions`), unless `topics` says otherwise. */
   readonly partitions: number;
   /** Per topic, from the `partitions` of the source of its name. */
@@ -134,6 +137,7 @@ export const resolveLog = (
   log: ConfigFile['log'],
   sources: Readonly<Record<string, SourceFile>> = {},
 ): LogSettings => ({
+  type: log?.type ?? 'embedded',
   partitions: log?.partitions ?? 1,
   topics: Object.fromEntries(
     Object.entries(sources).flatMap(([name, source]) =>
@@ -176,6 +180,27 @@ export interface ExternalServices {
   readonly kafka?: KafkaClusterSpec;
   readonly schemaRegistry?: SchemaRegistryOptions;
 }
+
+/**
+ * With `log: { type: kafka }` intake appends to the Kafka topic of each source's name and
+ * pipelines read it there (a source's name, a topic name of the embedded log, is one of
+ * Kafka's too): a cluster is needed, and a `log` sink (the embedded log, which nothing
+ * reads then) is refused.
+ */
+export const checkIntakeOnKafka = (
+  kafka: KafkaClusterSpec | undefined,
+  sinks: Readonly<Record<string, SinkSettings>>,
+  report: Report,
+): void => {
+  if (!kafka) report(['log', 'type'], `kafka ${NO_CLUSTER}`);
+  for (const [name, sink] of Object.entries(sinks)) {
+    if (sink.type === 'log')
+      report(
+        ['sinks', name, 'type'],
+        'log appends to the embedded log, which no pipeline reads with log: { type: kafka }; write to a kafka sink (type: kafka) instead',
+      );
+  }
+};
 
 /** What sources are resolved against: the file's directory, the generators the platform is given, the services. */
 export interface SourceContext extends ExternalServices {

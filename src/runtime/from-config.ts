@@ -31,6 +31,7 @@ export const platformOptions = (
       : { type: 'embedded' },
   storeRetentionMs: config.store.retentionMs,
   sources: config.sources,
+  ...(config.log.type === 'kafka' && config.kafka ? { intakeOnKafka: config.kafka } : {}),
   sinks: config.sinks,
   pipelines: config.pipelines.map((p) => p.plan),
   // Workers build each pipeline, pattern rules' included, from the same file; a

@@ -1,6 +1,5 @@
 import type { IntakeContext } from '../connectors/connector.js';
 import type { Appender, Ingestor } from '../connectors/ingestor.js';
-import type { EmbeddedLog } from '../connectors/log/embedded-log.js';
 import type { AppendRecord } from '../connectors/log/record-format.js';
 import { createIngestor, type SourceSettings } from '../connectors/registry.js';
 import type { IngestEvent, IngestResult } from '../contract/index.js';
@@ -22,7 +21,8 @@ export class Intake {
   readonly appender: Appender;
 
   constructor(
-    log: EmbeddedLog,
+    /** Where events go: the embedded log, or Kafka with `log: { type: kafka }`. */
+    log: Appender,
     private readonly sources: Readonly<Record<string, SourceSpec>>,
     private readonly metrics: PlatformMetrics,
     private readonly clock: Clock,

@@ -1,6 +1,7 @@
+import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
 import type { KafkaSourceSettings } from '../connectors/kafka/connector.js';
 import type { KafkaSourceSpec } from '../connectors/kafka/kafka-source.js';
-import { ensureTopics, partitionCounts } from '../connectors/kafka/topics.js';
+import { ensureTopics, partitionCounts, type TopicToEnsure } from '../connectors/kafka/topics.js';
 import type { SinkSpec, SourceSettings } from '../connectors/registry.js';
 import { TributaryError } from '../errors.js';
 
@@ -21,9 +22,12 @@ export const kafkaSourceSpec = (pipeline: string, source: KafkaSourceSettings): 
  * the sources' dead-letter topics created when missing. Returns the source topics' counts.
  */
 export const prepareKafkaTopics = async (
+  /** Topics intake appends to (`log: { type: kafka }`): created when missing, before the sources are counted. */
+  intakeTopics: { readonly cluster: KafkaClusterSpec; readonly topics: readonly TopicToEnsure[] } | undefined,
   sources: Readonly<Record<string, SourceSettings>>,
   sinks: Readonly<Record<string, SinkSpec>> = {},
 ): Promise<Map<string, number>> => {
+  if (intakeTopics) await ensureTopics(intakeTopics.cluster, intakeTopics.topics);
   const counts = new Map<string, number>();
   const read = Object.entries(sources).flatMap(([name, s]) =>
     s.type === 'kafka' ? [[name, s] as const] : [],

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { AlertingDocument } from '../alerts/schema.js';
 import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
+import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
 import type { KafkaSourceSettings } from '../connectors/kafka/connector.js';
+import { KafkaAppender } from '../connectors/kafka/kafka-appender.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../connectors/log/embedded-log.js';
 import { localLogAccess } from '../connectors/log/local-access.js';
 import type { LogAccess } from '../connectors/log/log-access.js';
@@ -33,6 +35,7 @@ import { planTasks } from './assignment/plan-tasks.js';
 import { MAIN, type PlannedTask, TaskManager } from './assignment/task-manager.js';
 import { LocalHost } from './host/local-host.js';
 import { Intake, type SourceSpec } from './intake.js';
+import { intakeAppender, sourcesAsRead } from './kafka-intake.js';
 import { kafkaSourceSpec, prepareKafkaTopics } from './kafka-topics.js';
 import { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
@@ -62,6 +65,8 @@ export interface PlatformOptions {
   /** Stored results older than this (by window end) are deleted, checked every minute. */
   readonly storeRetentionMs?: number;
   readonly sources: Readonly<Record<string, SourceSpec>>;
+  /** With `log: { type: kafka }`: the cluster intake appends to, where pipelines read its sources. */
+  readonly intakeOnKafka?: KafkaClusterSpec;
   /** Sinks by name; a pipeline sink not declared here is a store series of that name. */
   readonly sinks?: Readonly<Record<string, SinkSpec>>;
   readonly pipelines: readonly Plan[];
@@ -105,6 +110,9 @@ export class Platform implements PlatformApi {
   private log: EmbeddedLog | undefined;
   /** Partition counts of the Kafka topics `kafka` sources read. */
   private kafkaTopics = new Map<string, number>();
+  /** The sources as pipelines read them: with intake on Kafka, from the topics intake appends to. */
+  private readonly readSources: Readonly<Record<string, SourceSpec>>;
+  private kafkaIntake: KafkaAppender | undefined;
   private logAccess: LogAccess | undefined;
   private store: SeriesStore | undefined;
   private intake: Intake | undefined;
@@ -122,6 +130,7 @@ export class Platform implements PlatformApi {
 
   constructor(private readonly options: PlatformOptions) {
     this.clock = options.clock ?? systemClock;
+    this.readSources = sourcesAsRead(options.sources, options.intakeOnKafka);
     const now = () => this.clock.now();
     this.latency = new LatencyTracker(10_000, now);
     this.instruments = new PlatformMetrics((metrics) => this.readGauges(metrics));
@@ -150,14 +159,21 @@ export class Platform implements PlatformApi {
     const plans = [...options.pipelines, ...PlatformAlerting.patternPlans(options.alerts)];
     // Before anything creates a topic: only topics that were there already can disagree.
     checkTopicPartitions(log, this.logSources(), plans, partitionsFor);
-    this.kafkaTopics = await prepareKafkaTopics(options.sources, options.sinks);
+    const onKafka = options.intakeOnKafka;
+    const intakeTopics = onKafka && {
+      cluster: onKafka,
+      topics: this.streams().map((topic) => ({ topic, partitions: partitionsFor(topic) })),
+    };
+    this.kafkaTopics = await prepareKafkaTopics(intakeTopics, this.readSources, options.sinks);
+    if (onKafka) this.kafkaIntake = new KafkaAppender(onKafka, (topic) => this.kafkaTopics.get(topic));
     this.store = await openSeriesStore(
       options.store.type === 'postgres'
         ? { backend: 'postgres', url: options.store.url, schema: options.store.schema }
         : { backend: 'pglite', dataDir: join(options.dataDir, 'store'), thread: true },
     );
     this.logAccess = localLogAccess(log, partitionsFor);
-    this.intake = new Intake(log, options.sources, this.instruments, this.clock);
+    const appender = intakeAppender(log, this.kafkaIntake, options.sources);
+    this.intake = new Intake(appender, options.sources, this.instruments, this.clock);
     if (options.alerts) {
       this.alertingState = await PlatformAlerting.open({
         document: options.alerts,
@@ -182,7 +198,7 @@ export class Platform implements PlatformApi {
     const grouped: { plan: Plan; source: KafkaSourceSettings; tasks: PlannedTask[] }[] = [];
     for (const plan of plans) {
       const planned = await this.tasksOf(plan);
-      const source = kafkaSourceOf(plan, options.sources);
+      const source = kafkaSourceOf(plan, this.readSources);
       if (source) grouped.push({ plan, source, tasks: planned });
       else tasks.push(...planned);
     }
@@ -216,6 +232,7 @@ export class Platform implements PlatformApi {
     clearInterval(this.sampler);
     clearInterval(this.retention);
     await this.intake?.stop((where, error) => this.report(where, error));
+    await this.kafkaIntake?.close();
     await this.groups.close();
     await this.manager?.stopAll();
     await this.pool?.close();
@@ -259,8 +276,11 @@ export class Platform implements PlatformApi {
     return this.progress.get(pipeline)?.recentLate.latest(limit) ?? [];
   }
 
+  /** The sources that take events from intake (all but `kafka` ones). */
   streams(): string[] {
-    return this.logSources();
+    return Object.entries(this.options.sources).flatMap(([name, spec]) =>
+      spec.type === 'kafka' ? [] : [name],
+    );
   }
 
   async ingest(stream: string, events: readonly IngestEvent[]): Promise<IngestResult> {
@@ -324,7 +344,7 @@ export class Platform implements PlatformApi {
     let partitions = 0;
     const specs: Record<string, TaskSourceSpec> = {};
     for (const name of sources) {
-      const source = this.options.sources[name];
+      const source = this.readSources[name];
       if (source?.type === 'kafka') {
         partitions = Math.max(partitions, this.kafkaTopics.get(source.topic) ?? 0);
         specs[name] = {
@@ -340,7 +360,7 @@ export class Platform implements PlatformApi {
     }
     const sinks = sinkSpecsOf(plan, this.options.sinks);
     this.progress.add(plan, Object.keys(sinks));
-    const kafka = kafkaSourceOf(plan, this.options.sources);
+    const kafka = kafkaSourceOf(plan, this.readSources);
     return planTasks({
       ...(kafka ? { deadLetters: { cluster: kafka.cluster, topic: kafka.deadLetterTopic } } : {}),
       plan,
@@ -352,11 +372,9 @@ export class Platform implements PlatformApi {
     });
   }
 
-  /** The sources whose events go through the embedded log (all but `kafka` ones). */
+  /** The sources pipelines read from the embedded log. */
   private logSources(): string[] {
-    return Object.entries(this.options.sources).flatMap(([name, spec]) =>
-      spec.type === 'kafka' ? [] : [name],
-    );
+    return Object.entries(this.readSources).flatMap(([name, spec]) => (spec.type === 'kafka' ? [] : [name]));
   }
 
   private async workerExited(member: string, error: Error): Promise<void> {

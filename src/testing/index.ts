@@ -123,6 +123,15 @@ export class PipelineTest {
     return this;
   }
 
+  /**
+   * Declares the splits (partitions) `source` reads, as a runtime does when it is assigned
+   * partitions: each holds the watermark back from now on, even before it sends anything.
+   */
+  assign(source: string, splits: readonly string[]): this {
+    this.job.assign(source, splits);
+    return this;
+  }
+
   /** Pushes `{ value, timestamp, position? }` records as one batch. */
   pushRecords<T>(
     source: string,

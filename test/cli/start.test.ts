@@ -4,14 +4,20 @@
  * so that nothing read is lost.
  */
 import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedLog } from '../../src/connectors/log/index.js';
 import { CheckpointStore } from '../../src/store/checkpoint-store.js';
 import { openSeriesStore } from '../../src/store/index.js';
+import { kafkaBrokers } from '../kafka.js';
+import { DATABASE_URL } from '../store/backends.js';
 import { CLI, freePort, run, until } from './helpers.js';
 
 describe('tributary start', () => {
@@ -97,6 +103,84 @@ describe('tributary start', () => {
     const { records } = await log.read('order-copies', 0, 0);
     await log.close();
     expect(records.map((r) => JSON.parse(r.value.toString()))).toEqual([orders[1], orders[2]]);
+  });
+
+  it('runs the demo through Kafka and PostgreSQL with KAFKA_BROKERS and DATABASE_URL set', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tributary-cli-'));
+    dirs.push(dir);
+    // A database of its own for the demo's series and checkpoints.
+    const database = `demo_kafka_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(DATABASE_URL);
+    url.pathname = `/${database}`;
+    const port = await freePort();
+    const started = run(['start', '--demo'], {
+      KAFKA_BROKERS: kafkaBrokers(),
+      DATABASE_URL: url.toString(),
+      TRIBUTARY_DATA_DIR: join(dir, 'data'),
+      PORT: String(port),
+    });
+    children.push(started.child);
+    try {
+      await until(
+        () => started.output().includes('Tributary is running'),
+        `the demo to start: ${started.output()}`,
+      );
+      // An event over HTTP goes to the source's Kafka topic too: its offset is Kafka's.
+      const marker = `user-${randomBytes(4).toString('hex')}`;
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/streams/clicks/events?keyField=user`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: marker, page: '/home', ts: Date.now(), dwellMs: 5 }),
+      });
+      expect(response.status).toBe(202);
+      const { partitions } = (await response.json()) as {
+        partitions: { partition: number; firstOffset: number }[];
+      };
+      const [{ partition, firstOffset }] = partitions;
+      const { stdout } = await promisify(execFile)('kcat', [
+        ...['-C', '-b', kafkaBrokers(), '-t', 'clicks', '-p', String(partition)],
+        ...['-o', String(firstOffset), '-c', '1', '-e', '-f', '%k %s'],
+      ]);
+      expect(stdout).toContain(`${marker} {"user":"${marker}"`);
+
+      // The generators' clicks reach the store in PostgreSQL through the topics, window by window.
+      const db = new pg.Client({ connectionString: url.toString() });
+      await db.connect();
+      try {
+        const count = async () =>
+          Number(
+            (
+              await db
+                .query<{ n: string }>(
+                  `SELECT count(*) AS n FROM tributary.series_results WHERE series = 'clicks-per-user'`,
+                )
+                .catch(() => ({ rows: [{ n: '0' }] }))
+            ).rows[0].n,
+          );
+        await expect.poll(count, { timeout: 60_000, interval: 1_000 }).toBeGreaterThan(0);
+      } finally {
+        await db.end();
+      }
+      const pipelines = (await (await fetch(`http://127.0.0.1:${port}/api/v1/pipelines`)).json()) as {
+        pipelines: { name: string; status: string; recordsIn: number }[];
+      };
+      const clicks = pipelines.pipelines.find((p) => p.name === 'clicks-per-user')!;
+      expect(clicks).toMatchObject({ status: 'running' });
+      expect(clicks.recordsIn).toBeGreaterThan(0);
+      expect(started.output()).toMatch(/"pipeline":"clicks-per-user".*assigned partitions here/);
+
+      started.child.kill('SIGTERM');
+      expect(await started.exited).toBe(0);
+    } finally {
+      started.child.kill('SIGKILL');
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 
   it('refuses to listen beyond loopback without API keys, before starting anything', async () => {

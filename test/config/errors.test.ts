@@ -267,6 +267,19 @@ sinks:
     ],
   },
   {
+    what: 'intake on Kafka without a cluster, and a log sink nothing would read',
+    yaml: `log: { type: kafka }
+sources:
+  orders: { type: http }
+sinks:
+  copies: { type: log }
+`,
+    messages: [
+      'pipelines.yaml:1: log.type: kafka needs the kafka: section (kafka: { brokers: 127.0.0.1:9092 }) or KAFKA_BROKERS',
+      'pipelines.yaml:5: sinks.copies.type: log appends to the embedded log, which no pipeline reads with log: { type: kafka }; write to a kafka sink (type: kafka) instead',
+    ],
+  },
+  {
     what: 'a port out of range',
     yaml: 'server:\n  port: 70000\n',
     messages: ['pipelines.yaml:2: server.port: must be at most 65535, got 70000'],

@@ -32,6 +32,7 @@ describe('the example configuration', () => {
     });
     expect(config.dataDir).toBe(`${fixtures}.tributary`);
     expect(config.log).toEqual({
+      type: 'embedded',
       partitions: 1,
       topics: {},
       fsync: 'interval',
@@ -144,6 +145,7 @@ describe('a minimal configuration', () => {
       server: { host: '127.0.0.1', port: 8080, bodyLimit: 16 * 1024 * 1024, corsOrigins: [], apiKeys: [] },
       dataDir: '/srv/app/.tributary',
       log: {
+        type: 'embedded',
         partitions: 1,
         topics: {},
         fsync: 'interval',

@@ -31,7 +31,7 @@ const topicProblem = (topic: string): string | undefined =>
     ? undefined
     : `"${topic}" is not a Kafka topic name; use 1–249 characters of A-Z a-z 0-9 . _ -`;
 
-const NO_CLUSTER = 'needs the kafka: section (kafka: { brokers: 127.0.0.1:9092 }) or KAFKA_BROKERS';
+export const NO_CLUSTER = 'needs the kafka: section (kafka: { brokers: 127.0.0.1:9092 }) or KAFKA_BROKERS';
 const NO_REGISTRY =
   'values name their schemas in a registry: add the schema_registry: section (schema_registry: { url: http://127.0.0.1:8081 })';
 

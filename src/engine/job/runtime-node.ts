@@ -149,19 +149,29 @@ export class RuntimeNode implements OperatorContext {
     this.emit(batch, LATE_PORT);
   }
 
-  /** An input announced a watermark (or went idle): advance on the minimum over active inputs. */
+  /**
+   * An input announced a watermark (or went idle): advance on the minimum over active
+   * inputs — over the idle ones that announced any when all are idle.
+   */
   receiveWatermark(input: number, watermark: number, idle: boolean): void {
     if (watermark > this.inputWatermarks[input]) this.inputWatermarks[input] = watermark;
     this.inputIdle[input] = idle;
     if (isWatermarkGenerator(this.op)) return; // it makes its own
     let combined = Number.POSITIVE_INFINITY;
+    let silent = Number.POSITIVE_INFINITY;
     let active = 0;
     for (let i = 0; i < this.inputWatermarks.length; i++) {
-      if (this.inputIdle[i]) continue;
+      const input = this.inputWatermarks[i];
+      if (this.inputIdle[i]) {
+        if (input > Number.NEGATIVE_INFINITY && input < silent) silent = input;
+        continue;
+      }
       active++;
-      if (this.inputWatermarks[i] < combined) combined = this.inputWatermarks[i];
+      if (input < combined) combined = input;
     }
-    this.announce(active === 0 ? this.watermark : combined, active === 0);
+    // All idle: what they reached still stands (the rule of EventTimeOperator's splits).
+    if (active === 0) combined = Number.isFinite(silent) ? silent : this.watermark;
+    this.announce(combined, active === 0);
   }
 
   /** Moves this node's watermark forward (never back), fires what closed, and tells the consumers. */

@@ -74,14 +74,23 @@ export class EventTimeOperator implements WatermarkGenerator {
       return { watermark: this.emitted, idle: idleness !== undefined && now - this.startedAt >= idleness };
     }
     let watermark = Number.POSITIVE_INFINITY;
+    // When every split is silent: the slowest of those that sent anything.
+    let silent = Number.POSITIVE_INFINITY;
     let active = 0;
     for (const progress of this.splits.values()) {
-      if (idleness !== undefined && now - progress.lastActive >= idleness) continue;
-      active++;
       const candidate = this.strategy.watermarkFor(progress.maxTimestamp);
+      if (idleness !== undefined && now - progress.lastActive >= idleness) {
+        if (progress.maxTimestamp > Number.NEGATIVE_INFINITY && candidate < silent) silent = candidate;
+        continue;
+      }
+      active++;
       if (candidate < watermark) watermark = candidate;
     }
-    if (active > 0 && watermark > this.emitted) this.emitted = watermark;
+    // All idle at once (a backlog read within the idleness, beside a partition that never
+    // sent): the splits' own progress still stands, or the windows they filled would never
+    // close. No split's resumed records are late by it: each is at or past it.
+    if (active === 0) watermark = silent;
+    if (Number.isFinite(watermark) && watermark > this.emitted) this.emitted = watermark;
     return { watermark: this.emitted, idle: active === 0 };
   }
 

@@ -162,4 +162,22 @@ describe('idleness across a checkpoint', () => {
     t.advance(500);
     expect(watermarkOf(t, 'source:readings')).toBe(20_999);
   });
+
+  // processing time  0s (p0, p1, p2 assigned)   0.1s                 1.1s
+  // split p2         .  never sends             .                    idle
+  // split p0                                    a@3s, a@12s          idle
+  // split p1                                    a@15s                idle
+  // watermark        -1 (p2 holds it)           -1                   11.999s: fires [0s,10s)
+  it('when every split falls silent at once, those that sent still move the watermark', () => {
+    const t = counts();
+    t.assign('readings', ['p0', 'p1', 'p2']);
+    t.advance(100);
+    read(t, 'p0', 3_000);
+    read(t, 'p0', 12_000);
+    read(t, 'p1', 15_000);
+    expect(t.values('counts')).toEqual([]);
+    t.advance(1_000);
+    expect(watermarkOf(t, 'source:readings')).toBe(11_999);
+    expect(t.values('counts')).toEqual([{ key: 'a', start: 0, end: 10_000, n: 1 }]);
+  });
 });
