@@ -120,6 +120,18 @@ const flakyRegistry = async (
   return { url: `http://127.0.0.1:${port}${path}`, refused: () => refused, server };
 };
 
+/** The pipeline of both tests: clicks per user and 10 s window, into `sink`. */
+const clicksPerUser = (name: string, sink: string) => `pipelines:
+  - name: ${name}
+    source: clicks
+    time: timestamp
+    steps:
+      - key_by: user_id
+      - window: { tumbling: 10s }
+        aggregate: { clicks: count }
+    sinks: [${sink}]
+`;
+
 const started: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const p of started.splice(0)) await p.close();
@@ -184,16 +196,7 @@ sinks:
     topic: ${output}
     format: avro
     schema: ${JSON.stringify(resultSchema)}
-pipelines:
-  - name: ${pipeline}
-    source: clicks
-    time: timestamp
-    steps:
-      - key_by: user_id
-      - window: { tumbling: 10s }
-        aggregate: { clicks: count }
-    sinks: [per-user-avro]
-`,
+${clicksPerUser(pipeline, 'per-user-avro')}`,
     );
     started.push({ close });
 
@@ -259,16 +262,7 @@ kafka: { brokers: "${kafkaBrokers()}" }
 schema_registry: { url: "${registry.url}" }
 sources:
   clicks: { type: kafka, topic: ${input}, format: avro }
-pipelines:
-  - name: ${pipeline}
-    source: clicks
-    time: timestamp
-    steps:
-      - key_by: user_id
-      - window: { tumbling: 10s }
-        aggregate: { clicks: count }
-    sinks: [${pipeline}]
-`,
+${clicksPerUser(pipeline, pipeline)}`,
     );
     started.push({
       close: async () => {
