@@ -60,7 +60,13 @@ export class KafkaAppender implements Appender {
     const appended: AppendedPartition[] = [];
     placed.forEach((part, partition) => {
       if (part.length === 0) return;
-      const baseOffset = baseOffsets.get(partition) ?? -1;
+      const baseOffset = baseOffsets.get(partition);
+      // acks=all answers each partition's offset; an answer without one is not an append.
+      if (baseOffset === undefined)
+        throw new TributaryError(
+          'TRB_KAFKA_FAILED',
+          `Kafka answered no offset for "${topic}" partition ${partition}`,
+        );
       appended.push({ partition, baseOffset, lastOffset: baseOffset + part.length - 1 });
     });
     return { partitions: appended };

@@ -21,12 +21,24 @@ export interface ResolvedRegistryOptions {
   readonly authorization?: string;
 }
 
-const badConfig = (field: string, value: unknown, fix: string, cause?: unknown): TributaryError =>
-  new TributaryError(
-    'TRB_FORMAT_BAD_CONFIG',
-    `schema registry: ${field}: ${JSON.stringify(value) ?? String(value)} ${fix}`,
-    { cause },
-  );
+/** A refused option; `field` and `problem` let a configuration file report it at its own key. */
+export class RegistryOptionError extends TributaryError {
+  constructor(
+    readonly field: keyof SchemaRegistryOptions,
+    readonly problem: string,
+    cause?: unknown,
+  ) {
+    super('TRB_FORMAT_BAD_CONFIG', `schema registry: ${field}: ${problem}`, { cause });
+  }
+}
+
+const badConfig = (
+  field: keyof SchemaRegistryOptions,
+  value: unknown,
+  fix: string,
+  cause?: unknown,
+): RegistryOptionError =>
+  new RegistryOptionError(field, `${JSON.stringify(value) ?? String(value)} ${fix}`, cause);
 
 /** Checks the options once, at the edge, so that a request never fails on a malformed URL. */
 export const resolveRegistryOptions = (options: SchemaRegistryOptions): ResolvedRegistryOptions => {
@@ -53,7 +65,9 @@ export const resolveRegistryOptions = (options: SchemaRegistryOptions): Resolved
   }
   if ((options.username === undefined) !== (options.password === undefined)) {
     const [given, missing] =
-      options.username === undefined ? ['password', 'username'] : ['username', 'password'];
+      options.username === undefined
+        ? (['password', 'username'] as const)
+        : (['username', 'password'] as const);
     throw badConfig(given, '…', `is given without ${missing}: give both, or neither`);
   }
   const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;

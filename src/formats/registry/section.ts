@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { duration } from '../../config/durations.js';
 import { millis } from '../../config/units.js';
-import { resolveRegistryOptions, type SchemaRegistryOptions } from './options.js';
+import { RegistryOptionError, resolveRegistryOptions, type SchemaRegistryOptions } from './options.js';
 
 /** The `schema_registry:` section: a Confluent-compatible registry, where `avro` values' schemas are. */
 export const SchemaRegistrySectionSchema = Type.Object(
@@ -41,10 +41,8 @@ export const resolveSchemaRegistry = (
   try {
     resolveRegistryOptions(options);
   } catch (error) {
-    // `schema registry: url: "…" is not a URL…`: the field leads the message, in the file's words.
-    const [, field = 'url', rest = (error as Error).message] =
-      /^schema registry: (\w+): (.*)$/s.exec((error as Error).message) ?? [];
-    report([field === 'timeoutMs' ? 'timeout' : field], rest);
+    if (!(error instanceof RegistryOptionError)) throw error;
+    report([error.field === 'timeoutMs' ? 'timeout' : error.field], error.problem);
   }
   return options;
 };
