@@ -216,6 +216,20 @@ export interface ErrorInfo {
 
 export const describeError = (error: unknown): ErrorInfo => {
   if (error instanceof TributaryError) return { name: error.name, message: error.message, code: error.code };
-  if (error instanceof Error) return { name: error.name, message: error.message };
+  if (error instanceof Error) return { name: error.name, message: withInnerErrors(error) };
   return { name: 'Error', message: String(error) };
+};
+
+/**
+ * An aggregate's message with those of the errors it holds (a few, distinct, two levels deep):
+ * a client's "Producing messages failed." says nothing without them.
+ */
+const withInnerErrors = (error: Error, depth = 0): string => {
+  if (!(error instanceof AggregateError) || error.errors.length === 0 || depth >= 2) return error.message;
+  const inner = new Set(
+    error.errors.map((e: unknown) => (e instanceof Error ? withInnerErrors(e, depth + 1) : String(e))),
+  );
+  const shown = [...inner].slice(0, 3);
+  const more = inner.size > shown.length ? `; ${inner.size - shown.length} more` : '';
+  return `${error.message} (${shown.join('; ')}${more})`;
 };

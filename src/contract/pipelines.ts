@@ -19,6 +19,13 @@ export const OperatorStatusSchema = Type.Object({
 });
 export type OperatorStatus = Static<typeof OperatorStatusSchema>;
 
+/** A restore under way: key groups of the last checkpoint loaded so far, of those the tasks own. */
+export const RecoverySchema = Type.Object({
+  keyGroups: Type.Number({ minimum: 0, description: 'Key groups whose state the restoring tasks load' }),
+  restored: Type.Number({ minimum: 0, description: 'Key groups loaded so far' }),
+});
+export type Recovery = Static<typeof RecoverySchema>;
+
 /** One task of a pipeline: it reads every partition of its topics, or one, on one member. */
 export const PipelineTaskStatusSchema = Type.Object({
   task: Type.String({ description: '`all`, or the partition number it reads' }),
@@ -27,6 +34,7 @@ export const PipelineTaskStatusSchema = Type.Object({
   lag: Count,
   watermark: Nullable(Millis),
   lastCheckpoint: Nullable(Type.Object({ at: Millis, durationMs: Count })),
+  recovery: Nullable(RecoverySchema),
 });
 export type PipelineTaskStatus = Static<typeof PipelineTaskStatusSchema>;
 
@@ -49,6 +57,8 @@ export const PipelineStatusSchema = Type.Object({
   ),
   watermarkLagMs: Nullable(Type.Number({ description: 'Processing time minus watermark' })),
   lastCheckpoint: Nullable(Type.Object({ at: Millis, durationMs: Count })),
+  /** Summed over the tasks restoring now; null when none is. */
+  recovery: Nullable(RecoverySchema),
   operators: List(OperatorStatusSchema),
   tasks: List(PipelineTaskStatusSchema),
 });

@@ -9,7 +9,19 @@ export const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count', 'last'] as con
 export type Aggregation = (typeof AGGREGATIONS)[number];
 
 /** A pipeline's lifecycle, in order; `failed` can follow any of them. */
-export const PIPELINE_STATES = ['starting', 'running', 'stopping', 'stopped', 'failed'] as const;
+/**
+ * `restoring` while a task loads its key groups from the last checkpoint (`recovery` counts
+ * them); `standby` when the pipeline's consumer group runs every partition on other processes.
+ */
+export const PIPELINE_STATES = [
+  'starting',
+  'restoring',
+  'running',
+  'standby',
+  'stopping',
+  'stopped',
+  'failed',
+] as const;
 
 /** `pending` until the condition held for the rule's `for`; `resolved` once it stopped holding. */
 export const ALERT_STATES = ['pending', 'firing', 'resolved'] as const;

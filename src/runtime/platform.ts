@@ -261,11 +261,11 @@ export class Platform implements PlatformApi {
   }
 
   pipelines(): PipelineStatus[] {
-    return this.progress.all().map((p) => p.describe());
+    return this.progress.all().map((p) => p.describe(this.groups.idle(p.name)));
   }
 
   pipeline(name: string): PipelineStatus | undefined {
-    return this.progress.get(name)?.describe();
+    return this.progress.get(name)?.describe(this.groups.idle(name));
   }
 
   deadLetters(pipeline: string, limit: number): StoredRecord[] {

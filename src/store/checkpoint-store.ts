@@ -93,11 +93,6 @@ export class CheckpointStore {
           FROM ${t.taskCheckpoints} WHERE pipeline = $1 ORDER BY task`,
         [pipeline, task],
       );
-      const state = await this.#backend.query<GroupRow>(
-        `SELECT key_group, seq, full_state, data FROM ${t.stateGroups}
-          WHERE pipeline = $1 AND key_group = ANY($2::integer[]) ORDER BY key_group, seq`,
-        [pipeline, [...groups]],
-      );
       const row = rows.find((r) => r.task === task);
       return {
         task: row && {
@@ -108,15 +103,15 @@ export class CheckpointStore {
           meta: row.meta!,
           positions: row.positions!,
         },
-        groups: state.rows.map((r) => ({
-          group: r.key_group,
-          seq: Number(r.seq),
-          full: r.full_state,
-          data: r.data,
-        })),
+        groups: await this.#groups(pipeline, groups),
         tasks: rows.map((r) => r.task),
       };
     });
+  }
+
+  /** The state rows of `groups` alone, by group then seq: what a restore loads a part at a time. */
+  loadGroups(pipeline: string, groups: readonly number[]): Promise<StateGroupRow[]> {
+    return this.#guard(`loading the key groups of "${pipeline}"`, () => this.#groups(pipeline, groups));
   }
 
   /** The tasks of a pipeline that have a checkpoint. */
@@ -166,6 +161,15 @@ export class CheckpointStore {
         await tx.query(`DELETE FROM ${this.#t.checkpoints} WHERE pipeline = $1`, [pipeline]);
       }),
     );
+  }
+
+  async #groups(pipeline: string, groups: readonly number[]): Promise<StateGroupRow[]> {
+    const { rows } = await this.#backend.query<GroupRow>(
+      `SELECT key_group, seq, full_state, data FROM ${this.#t.stateGroups}
+        WHERE pipeline = $1 AND key_group = ANY($2::integer[]) ORDER BY key_group, seq`,
+      [pipeline, [...groups]],
+    );
+    return rows.map((r) => ({ group: r.key_group, seq: Number(r.seq), full: r.full_state, data: r.data }));
   }
 
   async #guard<T>(what: string, work: () => Promise<T>): Promise<T> {

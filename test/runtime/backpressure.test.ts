@@ -53,6 +53,7 @@ describe('a pipeline with a slow sink', () => {
     const host: TaskHost = {
       log: slow,
       loadCheckpoint: async () => ({ groups: [], tasks: [] }),
+      loadGroups: async () => [],
       writeCheckpoint: async () => {},
       loadLegacyCheckpoint: async () => undefined,
       writeSeries: async () => {},

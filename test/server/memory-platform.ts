@@ -29,6 +29,7 @@ export const pipelineStatus = (name: string, overrides: Partial<PipelineStatus> 
   watermark: null,
   watermarkLagMs: null,
   lastCheckpoint: null,
+  recovery: null,
   operators: [
     {
       id: 'source',
@@ -42,7 +43,17 @@ export const pipelineStatus = (name: string, overrides: Partial<PipelineStatus> 
       watermark: null,
     },
   ],
-  tasks: [{ task: 'all', member: 'main', status: 'running', lag: 0, watermark: null, lastCheckpoint: null }],
+  tasks: [
+    {
+      task: 'all',
+      member: 'main',
+      status: 'running',
+      lag: 0,
+      watermark: null,
+      lastCheckpoint: null,
+      recovery: null,
+    },
+  ],
   ...overrides,
 });
 

@@ -1,6 +1,7 @@
 import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { DeadLetterRecord } from '../dead-letter.js';
 import { clientOptions, type KafkaClusterSpec } from './cluster.js';
+import { produceRequests } from './produce-requests.js';
 
 /** Where a Kafka pipeline's dead letters go. Plain data: it crosses to worker threads. */
 export interface KafkaDeadLetterSpec {
@@ -78,9 +79,8 @@ export class KafkaDeadLetters {
   }
 
   async write(letters: readonly DeadLetterRecord[]): Promise<void> {
-    await this.producer.send({
-      messages: letters.map((letter) => deadLetterMessage(this.spec.topic, letter)),
-    });
+    const messages = letters.map((letter) => deadLetterMessage(this.spec.topic, letter));
+    for (const request of produceRequests(messages)) await this.producer.send({ messages: request });
   }
 
   async close(): Promise<void> {

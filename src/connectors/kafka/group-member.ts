@@ -77,6 +77,11 @@ export class GroupMember {
     return [...this.owned].sort((a, b) => a - b);
   }
 
+  /** In the group, and given none of the topic's partitions: they all run on other members. */
+  get idle(): boolean {
+    return this.epoch > 0 && this.target.size === 0 && this.owned.size === 0;
+  }
+
   /** Joins the group; assignments arrive from then on. */
   async start(): Promise<void> {
     const admin = new Admin(clientOptions(this.options.cluster, `group.${this.options.group}`));

@@ -1,10 +1,11 @@
 import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
-import { TributaryError } from '../../errors.js';
+import { describeError, TributaryError } from '../../errors.js';
 import type { Appender } from '../ingestor.js';
 import { placeRecords, type RoundRobin } from '../log/placement.js';
 import type { AppendRecord } from '../log/record-format.js';
 import type { AppendedPartition, AppendResult } from '../log/topic.js';
 import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
+import { produceRequests } from './produce-requests.js';
 
 /**
  * Intake on Kafka (`log: { type: kafka }`): what generators, MQTT, tailed files and HTTP
@@ -46,29 +47,42 @@ export class KafkaAppender implements Appender {
     placed.forEach((part, partition) => {
       for (const record of part) messages.push(message(topic, partition, record));
     });
-    let offsets: { partition: number; offset: bigint }[];
-    try {
-      offsets = (await this.producer.send({ messages })).offsets ?? [];
-    } catch (error) {
-      throw new TributaryError(
-        'TRB_KAFKA_FAILED',
-        `appending ${records.length} records to Kafka topic "${topic}" at ${describeCluster(this.cluster)}: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-    const baseOffsets = new Map(offsets.map((o) => [o.partition, Number(o.offset)]));
-    const appended: AppendedPartition[] = [];
-    placed.forEach((part, partition) => {
-      if (part.length === 0) return;
-      const baseOffset = baseOffsets.get(partition);
-      // acks=all answers each partition's offset; an answer without one is not an append.
-      if (baseOffset === undefined)
+    // Per partition, the offsets of its first and last record: requests of one append may
+    // interleave with other producers' writes, so the two bound the append, not count it.
+    const first = new Map<number, number>();
+    const last = new Map<number, number>();
+    for (const request of produceRequests(messages)) {
+      let offsets: { partition: number; offset: bigint }[];
+      try {
+        offsets = (await this.producer.send({ messages: request })).offsets ?? [];
+      } catch (error) {
         throw new TributaryError(
           'TRB_KAFKA_FAILED',
-          `Kafka answered no offset for "${topic}" partition ${partition}`,
+          `appending ${records.length} records to Kafka topic "${topic}" at ${describeCluster(this.cluster)}: ${describeError(error).message}`,
+          { cause: error },
         );
-      appended.push({ partition, baseOffset, lastOffset: baseOffset + part.length - 1 });
-    });
+      }
+      const counts = new Map<number, number>();
+      for (const { partition } of request) counts.set(partition!, (counts.get(partition!) ?? 0) + 1);
+      for (const [partition, count] of counts) {
+        const base = offsets.find((o) => o.partition === partition);
+        // acks=all answers each partition's offset; an answer without one is not an append.
+        if (base === undefined)
+          throw new TributaryError(
+            'TRB_KAFKA_FAILED',
+            `Kafka answered no offset for "${topic}" partition ${partition}`,
+          );
+        if (!first.has(partition)) first.set(partition, Number(base.offset));
+        last.set(partition, Number(base.offset) + count - 1);
+      }
+    }
+    const appended: AppendedPartition[] = [...first.keys()]
+      .sort((a, b) => a - b)
+      .map((partition) => ({
+        partition,
+        baseOffset: first.get(partition)!,
+        lastOffset: last.get(partition)!,
+      }));
     return { partitions: appended };
   }
 

@@ -8,6 +8,7 @@ import type { Guarantee, Sink, SinkCommitment } from '../sink.js';
 import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
 import { protocolErrorIds } from './coordinator.js';
 import { commitPrepared, type PreparedTransaction } from './prepared-transaction.js';
+import { produceRequests } from './produce-requests.js';
 
 /** What a task builds a Kafka sink from: plain data, it crosses to worker threads. */
 export interface KafkaSinkSpec {
@@ -33,8 +34,6 @@ export interface KafkaSinkSpec {
 
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
-/** Messages per produce request. */
-const SEND_CHUNK = 5_000;
 /** Header that marks a record retracting a result sent earlier (a session that merged away). */
 export const RETRACTION_HEADER = 'tributary.retraction';
 
@@ -215,8 +214,7 @@ export class KafkaSink implements Sink {
 
   private async send(messages: MessageToProduce[]): Promise<void> {
     if (this.guarantee === 'at-least-once') {
-      for (let i = 0; i < messages.length; i += SEND_CHUNK)
-        await this.producers[0].send({ messages: messages.slice(i, i + SEND_CHUNK) });
+      for (const request of produceRequests(messages)) await this.producers[0].send({ messages: request });
       return;
     }
     await this.initialize();
@@ -227,8 +225,7 @@ export class KafkaSink implements Sink {
     this.transaction ??= await this.producers[this.current].beginTransaction();
     // Kept until the commit: an aborted checkpoint sends them again.
     for (const message of messages) this.sentInTransaction.push(message);
-    for (let i = 0; i < messages.length; i += SEND_CHUNK)
-      await this.transaction.send({ messages: messages.slice(i, i + SEND_CHUNK) });
+    for (const request of produceRequests(messages)) await this.transaction.send({ messages: request });
   }
 
   /**

@@ -56,6 +56,11 @@ export class PipelineGroups {
     await member.start();
   }
 
+  /** Whether this process is in the pipeline's group and holds none of its partitions. */
+  idle(pipeline: string): boolean {
+    return this.members.get(pipelineGroup(pipeline))?.idle ?? false;
+  }
+
   /** Checkpointed positions for `group`'s offsets, committed by this process's member of it. */
   commit(group: string, positions: readonly PartitionOffset[]): void {
     this.members.get(group)?.commit(positions);

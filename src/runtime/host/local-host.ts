@@ -2,7 +2,12 @@ import type { Observation } from '../../alerts/model.js';
 import type { LogAccess } from '../../connectors/log/log-access.js';
 import type { PartitionOffset } from '../../connectors/source.js';
 import type { SeriesPoint } from '../../contract/index.js';
-import type { CheckpointStore, CheckpointWrite, SavedTask } from '../../store/checkpoint-store.js';
+import type {
+  CheckpointStore,
+  CheckpointWrite,
+  SavedTask,
+  StateGroupRow,
+} from '../../store/checkpoint-store.js';
 import type { SeriesStore } from '../../store/series-store.js';
 import type { SeriesUpsert } from '../../store/types.js';
 import type { TaskReport } from '../task/task-report.js';
@@ -35,6 +40,10 @@ export class LocalHost implements TaskHost {
     owner: string,
   ): Promise<SavedTask> {
     return this.deps.checkpoints.load(pipeline, task, groups, owner);
+  }
+
+  loadGroups(pipeline: string, groups: readonly number[]): Promise<StateGroupRow[]> {
+    return this.deps.checkpoints.loadGroups(pipeline, groups);
   }
 
   writeCheckpoint(write: CheckpointWrite): Promise<void> {

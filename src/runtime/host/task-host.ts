@@ -1,7 +1,7 @@
 import type { Observation } from '../../alerts/model.js';
 import type { LogAccess } from '../../connectors/log/log-access.js';
 import type { PartitionOffset } from '../../connectors/source.js';
-import type { CheckpointWrite, SavedTask } from '../../store/checkpoint-store.js';
+import type { CheckpointWrite, SavedTask, StateGroupRow } from '../../store/checkpoint-store.js';
 import type { SeriesUpsert } from '../../store/types.js';
 import type { TaskReport } from '../task/task-report.js';
 
@@ -22,6 +22,8 @@ export interface TaskHost {
     groups: readonly number[],
     owner: string,
   ): Promise<SavedTask>;
+  /** The state rows of more of the task's key groups: a restore loads them a part at a time. */
+  loadGroups(pipeline: string, groups: readonly number[]): Promise<StateGroupRow[]>;
   writeCheckpoint(write: CheckpointWrite): Promise<void>;
   /** A pipeline's checkpoint of the format before key groups (one whole document), if it has one. */
   loadLegacyCheckpoint(pipeline: string): Promise<unknown>;

@@ -12,7 +12,7 @@ import { RecentRecords } from '../recent-records.js';
 import type { TaskReport, TaskStatus } from '../task/task-report.js';
 
 /** Worst first: a pipeline shows the worst state among its tasks. */
-const SEVERITY: readonly TaskStatus[] = ['failed', 'starting', 'stopping', 'running', 'stopped'];
+const SEVERITY: readonly TaskStatus[] = ['failed', 'restoring', 'starting', 'stopping', 'running', 'stopped'];
 
 /** Growth of a counter between two reports of a task (a restarted task starts again from 0). */
 const growth = (now: number, before: number | undefined): number =>
@@ -112,13 +112,22 @@ export class PipelineProgress {
     return watermark;
   }
 
-  describe(): PipelineStatus {
+  /**
+   * The pipeline as seen from here. `standby`: this process is in the pipeline's consumer
+   * group and holds none of its partitions, so no task of it runs here.
+   */
+  describe(standby = false): PipelineStatus {
     const reports = [...this.reports.values()];
     const watermark = this.watermark();
     let lag = 0;
     for (const value of this.lag().values()) lag += value;
     const status =
-      reports.length === 0 ? 'starting' : SEVERITY.find((s) => reports.some((r) => r.status === s))!;
+      reports.length === 0
+        ? standby
+          ? 'standby'
+          : 'starting'
+        : SEVERITY.find((s) => reports.some((r) => r.status === s))!;
+    const restoring = reports.flatMap((r) => (r.recovery ? [r.recovery] : []));
     const error = reports.find((r) => r.error !== undefined)?.error;
     const checkpoints = reports.map((r) => r.lastCheckpoint);
     const lastCheckpoint = checkpoints.includes(null)
@@ -144,6 +153,13 @@ export class PipelineProgress {
       watermark,
       watermarkLagMs: watermark === null ? null : Math.max(0, this.now() - watermark),
       lastCheckpoint,
+      recovery:
+        restoring.length === 0
+          ? null
+          : {
+              keyGroups: restoring.reduce((sum, r) => sum + r.keyGroups, 0),
+              restored: restoring.reduce((sum, r) => sum + r.restored, 0),
+            },
       operators: this.operators(reports),
       tasks: reports
         .map(
@@ -157,6 +173,7 @@ export class PipelineProgress {
               at: r.lastCheckpoint.at,
               durationMs: r.lastCheckpoint.durationMs,
             },
+            recovery: r.recovery,
           }),
         )
         .sort((a, b) => a.task.localeCompare(b.task, 'en', { numeric: true })),

@@ -64,6 +64,7 @@ export class PipelineTask implements JobOutput {
   private readonly stopped = new AbortController();
   private running: Promise<void> | undefined;
   private lastCheckpoint: TaskReport['lastCheckpoint'] = null;
+  private recovery: TaskReport['recovery'] = null;
   private lastCheckpointAt = 0;
   private lastFlush = 0;
   /** The sinks' write under way (resolved when none is). */
@@ -133,8 +134,10 @@ export class PipelineTask implements JobOutput {
       keyGroups,
       owned,
       owner: this.owner,
+      progress: (restored) => this.restoring(restored, owned.length),
       ...(this.deps.logger ? { logger: this.deps.logger } : {}),
     });
+    this.recovery = null;
     this.lastCheckpoint = lastCheckpoint;
     const resume = new Map(positions.map((p) => [partitionId(p), p.offset]));
     for (const { source, partitions } of assigned) {
@@ -300,7 +303,9 @@ export class PipelineTask implements JobOutput {
           'the task failed a step; retrying',
         );
         this.report();
-        await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)), this.stopped.signal);
+        // At most 5 s apart (as a Kafka client reconnects within a second or so): an outage of a
+        // broker or the database ends for the task within seconds of its end.
+        await sleep(Math.min(5_000, 250 * 2 ** Math.min(failures, 5)), this.stopped.signal);
       }
     }
   }
@@ -374,6 +379,15 @@ export class PipelineTask implements JobOutput {
     done.abort(); // release the waits that did not win
   }
 
+  /** Shows a restore's progress: reported at once when it begins, then once a report interval. */
+  private restoring(restored: number, keyGroups: number): void {
+    const first = this.recovery === null;
+    this.status = 'restoring';
+    this.recovery = { keyGroups, restored };
+    if (first || this.deps.clock.now() - this.lastReport >= this.deps.spec.options.reportIntervalMs)
+      this.report();
+  }
+
   private fail(error: unknown): void {
     this.status = 'failed';
     this.error = describeError(error).message;
@@ -400,6 +414,7 @@ export class PipelineTask implements JobOutput {
       watermark: watermarks.length === 0 ? null : Math.min(...watermarks),
       lag: this.sources.flatMap(({ source }) => source.lag()),
       lastCheckpoint: this.lastCheckpoint,
+      recovery: this.recovery,
       latencies: this.latencies,
       recentDeadLetters: this.recentDeadLetters,
       recentLate: this.recentLate,

@@ -27,6 +27,8 @@ export interface RestoreTarget {
   readonly owned: readonly number[];
   /** This run of the task: it claims the task's checkpoints (`TaskHost.loadCheckpoint`). */
   readonly owner: string;
+  /** Called as key groups of a checkpoint are loaded: how many of the `owned` so far. */
+  readonly progress?: (restored: number) => void;
   readonly logger?: Logger;
 }
 
@@ -43,13 +45,26 @@ export interface Restored {
 const AFRESH: Restored = { positions: [], lastCheckpoint: null, lastId: 0, commitments: {} };
 
 /**
+ * Key groups loaded per request: a restore loads and applies its state a part at a time, so
+ * its progress shows (and no single answer holds a whole task's state).
+ */
+export const GROUPS_PER_LOAD = 16;
+
+/**
  * A task's start from its last checkpoint: the checkpoint refused when it belongs to another
  * layout or no longer fits the pipeline (the error says what changed and the way out), a
  * checkpoint of the format before key groups carried over, or nothing (a fresh start).
  */
 export const restoreTask = async (target: RestoreTarget): Promise<Restored> => {
-  const { host, plan, job, state, task, partition, partitionCount, keyGroups, logger } = target;
-  const saved = await host.loadCheckpoint(plan.name, task, target.owned, target.owner);
+  const { host, plan, job, state, task, partition, partitionCount, keyGroups, owned, logger } = target;
+  const first = owned.slice(0, GROUPS_PER_LOAD);
+  let saved = await host.loadCheckpoint(plan.name, task, first, target.owner);
+  // No checkpoint of the task: any row in its groups is state without positions, refused whole.
+  if (!saved.task && owned.length > first.length)
+    saved = {
+      ...saved,
+      groups: [...saved.groups, ...(await host.loadGroups(plan.name, owned.slice(first.length)))],
+    };
   const place = { pipeline: plan.name, task, partitions: partitionCount };
   checkLayout(place, saved);
   if (saved.task) {
@@ -61,6 +76,12 @@ export const restoreTask = async (target: RestoreTarget): Promise<Restored> => {
     try {
       job.loadMeta(meta.job);
       state.restore(saved.groups);
+      target.progress?.(first.length);
+      for (let from = first.length; from < owned.length; from += GROUPS_PER_LOAD) {
+        const groups = owned.slice(from, from + GROUPS_PER_LOAD);
+        state.restore(await host.loadGroups(plan.name, groups));
+        target.progress?.(from + groups.length);
+      }
     } catch (error) {
       throw withResetAdvice(error, plan.name);
     }

@@ -1,10 +1,11 @@
 import type { DeadLetterRecord } from '../../connectors/dead-letter.js';
 import type { PartitionLag } from '../../connectors/source.js';
+import type { Recovery } from '../../contract/index.js';
 import type { NodeStats } from '../../engine/job/job.js';
 import type { LateEvent } from '../../engine/operators/operator.js';
 import type { TaskSpec } from './task-spec.js';
 
-export type TaskStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+export type TaskStatus = 'starting' | 'restoring' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 /**
  * What a task tells its host about once a second. Counters are totals since the task
@@ -31,6 +32,8 @@ export interface TaskReport {
     readonly durationMs: number;
     readonly stateBytes: number;
   } | null;
+  /** While the task restores its last checkpoint: its key groups, and how many are loaded. */
+  readonly recovery: Recovery | null;
   /** Processing latency of every batch since the last report, ms. */
   readonly latencies: readonly number[];
   readonly recentDeadLetters: readonly DeadLetterRecord[];
@@ -61,6 +64,7 @@ export const failedToStart = (
   watermark: null,
   lag: [],
   lastCheckpoint: null,
+  recovery: null,
   latencies: [],
   recentDeadLetters: [],
   recentLate: [],

@@ -12,6 +12,7 @@ export const hostHandlers = (host: TaskHost): Handlers => ({
   'log.waitForData': (positions, timeoutMs) => host.log.waitForData(positions, timeoutMs),
   'log.append': (topic, records) => host.log.append(topic, records),
   'checkpoint.load': (pipeline, task, groups, owner) => host.loadCheckpoint(pipeline, task, groups, owner),
+  'checkpoint.loadGroups': (pipeline, groups) => host.loadGroups(pipeline, groups),
   'checkpoint.write': (write) => host.writeCheckpoint(write),
   'checkpoint.loadLegacy': (pipeline) => host.loadLegacyCheckpoint(pipeline),
   'series.write': (writes) => host.writeSeries(writes),

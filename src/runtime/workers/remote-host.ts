@@ -4,7 +4,7 @@ import { type PartitionSpan, readLocated } from '../../connectors/log/partition-
 import type { AppendRecord } from '../../connectors/log/record-format.js';
 import type { AppendResult } from '../../connectors/log/topic.js';
 import type { PartitionOffset } from '../../connectors/source.js';
-import type { CheckpointWrite, SavedTask } from '../../store/checkpoint-store.js';
+import type { CheckpointWrite, SavedTask, StateGroupRow } from '../../store/checkpoint-store.js';
 import type { SeriesUpsert } from '../../store/types.js';
 import type { RpcEndpoint } from '../../threads/rpc.js';
 import type { TaskHost } from '../host/task-host.js';
@@ -42,6 +42,10 @@ export class RemoteHost implements TaskHost {
     owner: string,
   ): Promise<SavedTask> {
     return this.main.call('checkpoint.load', [pipeline, task, groups, owner]);
+  }
+
+  loadGroups(pipeline: string, groups: readonly number[]): Promise<StateGroupRow[]> {
+    return this.main.call('checkpoint.loadGroups', [pipeline, groups]);
   }
 
   writeCheckpoint(write: CheckpointWrite): Promise<void> {

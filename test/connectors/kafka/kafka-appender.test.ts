@@ -80,6 +80,24 @@ describe('KafkaAppender', () => {
     }
   });
 
+  it('appends more than the broker takes in one request (1 MiB a batch) as several, the offsets bounding them', async () => {
+    const topic = await newTopic('intake-large', 1);
+    const appender = new KafkaAppender(testCluster(), (t) => (t === topic ? 1 : undefined));
+    try {
+      // 3,000 records of 1 KiB: 3 MiB for one partition.
+      const padding = 'x'.repeat(1_000);
+      const records = Array.from({ length: 3_000 }, (_, n) => ({
+        value: Buffer.from(`{"n":${n},"p":"${padding}"}`),
+      }));
+      const { partitions } = await appender.append(topic, records);
+      expect(partitions).toEqual([{ partition: 0, baseOffset: 0, lastOffset: 2_999 }]);
+      const read = await readAll(topic, 3_000);
+      expect(read.map((r) => JSON.parse(r.value).n)).toEqual(records.map((_, n) => n));
+    } finally {
+      await appender.close();
+    }
+  });
+
   it('refuses a topic it was not prepared for', async () => {
     const appender = new KafkaAppender(testCluster(), () => undefined);
     try {

@@ -101,6 +101,7 @@ const killable = (host: TaskHost): TaskHost & { kill(): void } => {
       append: guard((topic, records) => host.log.append(topic, records)),
     },
     loadCheckpoint: guard((p, t, g, o) => host.loadCheckpoint(p, t, g, o)),
+    loadGroups: guard((p, g) => host.loadGroups(p, g)),
     writeCheckpoint: guard((write) => host.writeCheckpoint(write)),
     loadLegacyCheckpoint: guard((pipeline) => host.loadLegacyCheckpoint(pipeline)),
     writeSeries: guard((writes) => host.writeSeries(writes)),
