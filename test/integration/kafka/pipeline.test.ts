@@ -99,5 +99,10 @@ pipelines:
       expect(metrics).toContain(
         `tributary_consumer_lag_records{pipeline="clicks-per-user",topic="${input}",partition="${partition}"} 0`,
       );
+    // Events for a stream read from Kafka are the producers' to write: HTTP ingest says so.
+    expect(platform.streams()).toEqual([]);
+    await expect(platform.ingest('clicks', [{ value: { user_id: 'u1' } }])).rejects.toThrow(
+      `stream "clicks" reads Kafka topic "${input}": produce to that topic with a Kafka client`,
+    );
   });
 });

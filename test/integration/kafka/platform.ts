@@ -12,15 +12,16 @@ export interface StartedPlatform {
   close(): Promise<void>;
 }
 
-/** Writes `yaml(dataDir)` to a new folder's tributary.yaml and starts a platform from it. */
+/** Writes `yaml(dataDir)` to a new folder's tributary.yaml and starts a platform from it, `${…}` from `env`. */
 export const startPlatform = async (
   yaml: (dataDir: string) => string,
   options: Partial<PlatformOptions> = {},
+  env: Readonly<Record<string, string>> = {},
 ): Promise<StartedPlatform> => {
   const dir = await mkdtemp(join(tmpdir(), 'tributary-kafka-'));
   const file = join(dir, 'tributary.yaml');
   await writeFile(file, yaml(join(dir, 'data')));
-  const platform = new Platform({ ...platformOptions(await loadConfig(file, { env: {} })), ...options });
+  const platform = new Platform({ ...platformOptions(await loadConfig(file, { env })), ...options });
   const close = async () => {
     await platform.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
