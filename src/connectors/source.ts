@@ -118,3 +118,24 @@ export const setPaused = (
 /** Value `i` of a batch: a view into the batch's buffer, not a copy. */
 export const valueAt = (batch: RecordBatch, i: number): Uint8Array =>
   batch.data.subarray(batch.valueStarts[i], batch.valueEnds[i]);
+
+/**
+ * A batch cut after its first `count` records: both parts are views of the batch's columns
+ * (nothing copied), the first ending where the second begins.
+ */
+export const splitBatch = (batch: RecordBatch, count: number): [RecordBatch, RecordBatch] => {
+  const part = (from: number, to: number, nextOffset: number): RecordBatch => ({
+    topic: batch.topic,
+    partition: batch.partition,
+    count: to - from,
+    offsets: batch.offsets.subarray(from, to),
+    timestamps: batch.timestamps.subarray(from, to),
+    keys: batch.keys.slice(from, to),
+    ...(batch.headers ? { headers: batch.headers.slice(from, to) } : {}),
+    data: batch.data,
+    valueStarts: batch.valueStarts.subarray(from, to),
+    valueEnds: batch.valueEnds.subarray(from, to),
+    nextOffset,
+  });
+  return [part(0, count, batch.offsets[count]), part(count, batch.count, batch.nextOffset)];
+};

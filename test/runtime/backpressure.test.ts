@@ -1,12 +1,13 @@
 /**
  * A slow sink pauses its pipeline: the task stops reading its topic while the sink's buffer
- * is full, so the backlog waits on disk in the log (as lag), not in memory.
+ * is full, so the backlog waits in the log — the embedded one on disk, or Kafka — as lag,
+ * not in memory.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openEmbeddedLog } from '../../src/connectors/log/index.js';
+import { type EmbeddedLog, openEmbeddedLog } from '../../src/connectors/log/index.js';
 import { localLogAccess } from '../../src/connectors/log/local-access.js';
 import type { LogAccess } from '../../src/connectors/log/log-access.js';
 import { pipeline } from '../../src/engine/index.js';
@@ -14,27 +15,59 @@ import { systemClock } from '../../src/engine/time/clock.js';
 import type { TaskHost } from '../../src/runtime/host/task-host.js';
 import { PipelineTask } from '../../src/runtime/task/pipeline-task.js';
 import type { TaskReport } from '../../src/runtime/task/task-report.js';
-import { DEFAULT_TASK_OPTIONS } from '../../src/runtime/task/task-spec.js';
+import { DEFAULT_TASK_OPTIONS, type TaskSourceSpec } from '../../src/runtime/task/task-spec.js';
+import { newTopic, testCluster, testProducer } from '../connectors/kafka/cluster.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-describe('a pipeline with a slow sink', () => {
+const TOTAL = 100_000;
+/** The input, 10,000 records at a time. */
+const chunks = () =>
+  Array.from({ length: TOTAL / 10_000 }, (_, c) =>
+    Array.from({ length: 10_000 }, (_, j) => Buffer.from(JSON.stringify({ n: c * 10_000 + j }))),
+  );
+
+/** The input in the embedded log's topic `numbers`. */
+const inEmbeddedLog = async (log: EmbeddedLog): Promise<TaskSourceSpec> => {
+  for (const values of chunks())
+    await log.append(
+      'numbers',
+      values.map((value) => ({ value })),
+    );
+  return { topic: 'numbers', format: 'json' };
+};
+
+/** The input in a new Kafka topic of one partition. */
+const inKafka = async (): Promise<TaskSourceSpec> => {
+  const topic = await newTopic('numbers', 1);
+  const producer = testProducer();
+  try {
+    for (const values of chunks())
+      await producer.send({ messages: values.map((value) => ({ topic, value })) });
+  } finally {
+    await producer.close();
+  }
+  return {
+    topic,
+    format: 'json',
+    kafka: { cluster: testCluster(), topic, group: `backpressure-${topic}`, start: 'earliest' },
+  };
+};
+
+describe.each([
+  ['the embedded log', (log: EmbeddedLog) => inEmbeddedLog(log)],
+  ['Kafka', () => inKafka()],
+])('a pipeline reading %s with a slow sink', (_, input) => {
   it('stops reading while the sink is full, keeping memory bounded and the backlog in the log', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tributary-backpressure-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const log = await openEmbeddedLog({ dir: join(dir, 'log') });
     cleanups.push(() => log.close());
-
-    const total = 100_000;
-    for (let i = 0; i < total; i += 10_000) {
-      const records = Array.from({ length: 10_000 }, (_, j) => ({
-        value: Buffer.from(JSON.stringify({ n: i + j })),
-      }));
-      await log.append('numbers', records);
-    }
+    const numbers = await input(log);
+    const total = TOTAL;
 
     // The sink is a log topic whose appends take 50 ms each.
     const local = localLogAccess(log, () => 1);
@@ -69,7 +102,7 @@ describe('a pipeline with a slow sink', () => {
       spec: {
         pipeline: 'copy',
         task: 'all',
-        sources: { numbers: { topic: 'numbers', format: 'json' } },
+        sources: { numbers },
         sinks: { copies: { type: 'log', topic: 'copies', format: 'json' } },
         options: {
           ...DEFAULT_TASK_OPTIONS,

@@ -10,6 +10,7 @@ import {
   type RecordBatch,
   type Source,
   setPaused,
+  splitBatch,
   type TopicPartition,
 } from '../source.js';
 import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
@@ -41,7 +42,7 @@ const FETCH_MAX_BYTES = 50 * 1024 * 1024;
 /** How long the broker holds a fetch open while a partition has nothing new. */
 const FETCH_MAX_WAIT_MS = 500;
 /** Records fetched ahead per partition before fetching pauses until the task reads them. */
-const MAX_QUEUED_RECORDS = 20_000;
+export const MAX_QUEUED_RECORDS = 20_000;
 
 interface Assigned {
   readonly topic: string;
@@ -131,12 +132,18 @@ export class KafkaSource implements Source {
     for (const partition of partitions) this.assigned.delete(partitionId(partition));
   }
 
-  async read(): Promise<RecordBatch | undefined> {
+  async read(maxRecords: number): Promise<RecordBatch | undefined> {
     const list = [...this.assigned.values()];
     for (let n = 0; n < list.length; n++) {
       const at = list[(this.cursor + n) % list.length];
       if (at.paused || at.queue.length === 0) continue;
-      const batch = at.queue.shift()!;
+      let batch = at.queue.shift()!;
+      // A fetch brings up to a megabyte a partition: the task takes it a batch at a time.
+      if (batch.count > maxRecords) {
+        const [head, rest] = splitBatch(batch, Math.max(1, maxRecords));
+        at.queue.unshift(rest);
+        batch = head;
+      }
       at.queued -= batch.count;
       at.position = batch.nextOffset;
       this.cursor = (this.cursor + n + 1) % list.length;
@@ -169,6 +176,16 @@ export class KafkaSource implements Source {
       const at = position ?? end;
       return { topic, partition, position: at, end, lag: Math.max(0, end - Math.max(at, logStart)) };
     });
+  }
+
+  /**
+   * Records fetched and not read yet, over the partitions: at most `MAX_QUEUED_RECORDS` a
+   * partition and one fetch (a megabyte) more, whatever the backlog — the rest waits in Kafka.
+   */
+  fetchedAhead(): number {
+    let queued = 0;
+    for (const at of this.assigned.values()) queued += at.queued;
+    return queued;
   }
 
   pause(partitions: readonly TopicPartition[]): void {

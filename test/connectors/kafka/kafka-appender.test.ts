@@ -18,7 +18,7 @@ const readAll = async (topic: string, count: number) => {
     const read: { partition: number; offset: number; key?: string; value: string; timestamp: number }[] = [];
     const deadline = Date.now() + 20_000;
     while (read.length < count && Date.now() < deadline) {
-      const batch: RecordBatch | undefined = await source.read();
+      const batch: RecordBatch | undefined = await source.read(10_000);
       if (!batch) {
         await source.waitForRecords(200);
         continue;

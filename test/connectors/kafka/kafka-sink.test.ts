@@ -58,7 +58,7 @@ const committed = async (topic: string, waitMs = 1_500): Promise<number[]> => {
   const seen: number[] = [];
   let quietSince = Date.now();
   while (Date.now() - quietSince < waitMs) {
-    const read = await source.read();
+    const read = await source.read(10_000);
     if (!read) {
       await source.waitForRecords(200);
       continue;

@@ -1,6 +1,10 @@
 import type { Producer } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KafkaSource, type KafkaSourceSpec } from '../../../src/connectors/kafka/kafka-source.js';
+import {
+  KafkaSource,
+  type KafkaSourceSpec,
+  MAX_QUEUED_RECORDS,
+} from '../../../src/connectors/kafka/kafka-source.js';
 import { type RecordBatch, valueAt } from '../../../src/connectors/source.js';
 import { newTopic, testCluster, testProducer } from './cluster.js';
 
@@ -22,12 +26,12 @@ const source = (topic: string, start: KafkaSourceSpec['start'] = 'earliest'): Ka
 };
 
 /** Reads until `count` records came or 20 s passed. */
-const readAll = async (s: KafkaSource, count: number): Promise<RecordBatch[]> => {
+const readAll = async (s: KafkaSource, count: number, maxRecords = 10_000): Promise<RecordBatch[]> => {
   const batches: RecordBatch[] = [];
   const until = Date.now() + 20_000;
   let seen = 0;
   while (seen < count && Date.now() < until) {
-    const batch = await s.read();
+    const batch = await s.read(maxRecords);
     if (batch) {
       batches.push(batch);
       seen += batch.count;
@@ -79,7 +83,7 @@ describe('KafkaSource', () => {
     const latest = source(topic, 'latest');
     latest.assign([{ topic, partition: 0 }]);
     await latest.waitForRecords(1_000);
-    expect(await latest.read()).toBeUndefined();
+    expect(await latest.read(10_000)).toBeUndefined();
     await p.send({ messages: [{ topic, partition: 0, value: Buffer.from('d') }] });
     expect(values(await readAll(latest, 1))).toEqual(['d']);
     expect(latest.positions()).toEqual([{ topic, partition: 0, offset: 4 }]);
@@ -123,6 +127,37 @@ describe('KafkaSource', () => {
     const second = await readAll(s, 5);
     expect(second.every((b) => b.partition === 1)).toBe(true);
     expect(s.positions()).toEqual([{ topic, partition: 1, offset: 5 }]);
+  });
+
+  it('fetches ahead a bounded number of records while none are read, and hands them out a batch at a time', async () => {
+    const topic = await newTopic('source-backlog', 1);
+    const p = producer();
+    const total = 100_000;
+    const padding = 'x'.repeat(200);
+    for (let from = 0; from < total; from += 2_000)
+      await p.send({
+        messages: Array.from({ length: 2_000 }, (_, i) => ({
+          topic,
+          value: Buffer.from(`${from + i} ${padding}`),
+        })),
+      });
+    const s = source(topic);
+    s.assign([{ topic, partition: 0 }]);
+    await expect.poll(() => s.fetchedAhead(), { timeout: 20_000 }).toBeGreaterThanOrEqual(MAX_QUEUED_RECORDS);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // One fetch (a megabyte, ~4,500 of these records) past the bound at most; the rest waits in Kafka.
+    expect(s.fetchedAhead()).toBeLessThan(MAX_QUEUED_RECORDS + 5_000);
+    expect(s.lag()).toEqual([{ topic, partition: 0, position: 0, end: total, lag: total }]);
+
+    const batches = await readAll(s, total, 700);
+    expect(Math.max(...batches.map((b) => b.count))).toBe(700);
+    expect(values(batches).map((v) => Number(v.split(' ')[0]))).toEqual(
+      Array.from({ length: total }, (_, i) => i),
+    );
+    expect(batches.map((b) => b.offsets[0])).toEqual(
+      batches.map((_, i) => (i === 0 ? 0 : batches[i - 1].nextOffset)),
+    );
+    expect(s.positions()).toEqual([{ topic, partition: 0, offset: total }]);
   });
 
   it('says which topic is missing and how to fix it', async () => {

@@ -78,7 +78,7 @@ pipelines:
     const batches: RecordBatch[] = [];
     let letters = 0;
     await until(async () => {
-      const batch = await source.read();
+      const batch = await source.read(10_000);
       if (batch) {
         batches.push(batch);
         letters += batch.count;

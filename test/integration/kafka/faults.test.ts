@@ -173,7 +173,7 @@ const readResults = async (brokers: string, topic: string, expected: number) => 
   const deadline = Date.now() + 120_000;
   let quietUntil = 0;
   while (Date.now() < deadline && (results.size < expected || Date.now() < quietUntil)) {
-    const batch = await source.read();
+    const batch = await source.read(10_000);
     if (!batch) {
       await source.waitForRecords(200);
       continue;
