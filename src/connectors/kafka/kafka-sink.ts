@@ -9,6 +9,7 @@ import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster
 import { protocolErrorIds } from './coordinator.js';
 import { commitPrepared, type PreparedTransaction } from './prepared-transaction.js';
 import { produceRequests } from './produce-requests.js';
+import { refusedTimestamp, type TimestampBounds, timestampBounds } from './timestamp-bounds.js';
 
 /** What a task builds a Kafka sink from: plain data, it crosses to worker threads. */
 export interface KafkaSinkSpec {
@@ -80,6 +81,8 @@ export class KafkaSink implements Sink {
    */
   private prepared = false;
   private ready: Promise<void> | undefined;
+  /** The record timestamps the topic accepts, learned at `open`; undefined: any. */
+  private timestamps: TimestampBounds | undefined;
 
   constructor(
     readonly name: string,
@@ -111,14 +114,28 @@ export class KafkaSink implements Sink {
     return this.buffer.length;
   }
 
-  /** The format's waiting before the first encode: an Avro writer registers its schema. */
+  /** The format's waiting before the first encode (an Avro writer registers its schema); the topic's timestamp bounds. */
   async open(): Promise<void> {
     await this.format.prepare?.();
+    try {
+      this.timestamps = await timestampBounds(this.spec.cluster, this.spec.topic);
+    } catch (error) {
+      this.logger?.warn(
+        { sink: this.name, topic: this.spec.topic, error: (error as Error).message },
+        "could not read the topic's timestamp limits; results are sent unchecked, and one outside them fails its send",
+      );
+    }
   }
 
   write(batch: Batch<unknown>): void {
     const { values, timestamps, keys, retractions } = batch;
+    const now = Date.now();
     for (let i = 0; i < values.length; i++) {
+      const refused = this.timestamps && refusedTimestamp(this.timestamps, timestamps[i], now);
+      if (refused) {
+        this.context.reject(this.name, batch, i, refused);
+        continue;
+      }
       let value: Uint8Array;
       try {
         value = this.format.encode(values[i]);

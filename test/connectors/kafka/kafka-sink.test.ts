@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaSink, type KafkaSinkSpec } from '../../../src/connectors/kafka/kafka-sink.js';
 import { KafkaSource } from '../../../src/connectors/kafka/kafka-source.js';
+import { ensureTopics } from '../../../src/connectors/kafka/topics.js';
 import { valueAt } from '../../../src/connectors/source.js';
 import type { Batch } from '../../../src/engine/batch.js';
+import type { TributaryError } from '../../../src/errors.js';
 import { formatNamed } from '../../../src/formats/index.js';
-import { newTopic, testCluster } from './cluster.js';
+import { KEEP_FOREVER, newTopic, testCluster } from './cluster.js';
 
 const opened: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
@@ -15,6 +17,7 @@ const sink = (
   topic: string,
   task: string,
   guarantee: KafkaSinkSpec['guarantee'] = 'exactly-once',
+  reject: (index: number, error: unknown) => void = () => {},
 ): KafkaSink => {
   const spec: KafkaSinkSpec = {
     type: 'kafka',
@@ -32,7 +35,7 @@ const sink = (
     log: undefined as never,
     writeSeries: async () => {},
     observe: () => {},
-    reject: () => {},
+    reject: (_sink: string, _batch: unknown, index: number, error: unknown) => reject(index, error),
   };
   const s = new KafkaSink('out', spec, formatNamed('json'), context, `p-${topic}.${task}`);
   opened.push(s);
@@ -118,5 +121,35 @@ describe('KafkaSink, exactly-once', () => {
       code: 'TRB_KAFKA_FENCED',
     });
     expect(await committed(topic)).toEqual([7, 8, 9, 10]);
+  });
+});
+
+describe('KafkaSink and the timestamps a topic accepts', () => {
+  it('dead-letters a result stamped outside message.timestamp.*.max.ms, and commits the others', async () => {
+    const topic = `sink-timestamps-${Date.now()}`;
+    await ensureTopics(testCluster(), [
+      { topic, partitions: 2, configs: { ...KEEP_FOREVER, 'message.timestamp.before.max.ms': '86400000' } },
+    ]);
+    const refused: { index: number; error: unknown }[] = [];
+    const s = sink(topic, 'ts', 'exactly-once', (index, error) => refused.push({ index, error }));
+    await s.open();
+    const now = Date.now();
+    // A result of now, one two hours ahead (over the default hour), one of two days ago (over the day set).
+    s.write({
+      values: [{ n: 0 }, { n: 1 }, { n: 2 }],
+      timestamps: [now, now + 7_200_000, now - 172_800_000],
+    });
+    await s.prepare();
+    await s.commit();
+    expect(await committed(topic)).toEqual([0]);
+    expect(refused.map((r) => r.index)).toEqual([1, 2]);
+    expect(refused.map((r) => (r.error as TributaryError).code)).toEqual([
+      'TRB_BAD_RECORD',
+      'TRB_BAD_RECORD',
+    ]);
+    expect((refused[0].error as Error).message).toContain(
+      `topic "${topic}" refuses (message.timestamp.after.max.ms=3600000)`,
+    );
+    expect((refused[1].error as Error).message).toContain('message.timestamp.before.max.ms=86400000');
   });
 });
