@@ -221,15 +221,21 @@ export const describeError = (error: unknown): ErrorInfo => {
 };
 
 /**
- * An aggregate's message with those of the errors it holds (a few, distinct, two levels deep):
- * a client's "Producing messages failed." says nothing without them.
+ * A client error's message with the root causes inside it — of an aggregate, or a cause —
+ * a few, distinct: "Listing topics failed." says nothing without "self-signed certificate".
  */
-const withInnerErrors = (error: Error, depth = 0): string => {
-  if (!(error instanceof AggregateError) || error.errors.length === 0 || depth >= 2) return error.message;
-  const inner = new Set(
-    error.errors.map((e: unknown) => (e instanceof Error ? withInnerErrors(e, depth + 1) : String(e))),
-  );
-  const shown = [...inner].slice(0, 3);
-  const more = inner.size > shown.length ? `; ${inner.size - shown.length} more` : '';
+const withInnerErrors = (error: Error): string => {
+  const roots = new Set<string>();
+  const visit = (e: unknown, depth: number): void => {
+    if (!(e instanceof Error)) return void roots.add(String(e));
+    const inner: unknown[] = e instanceof AggregateError ? e.errors : e.cause === undefined ? [] : [e.cause];
+    if (inner.length === 0 || depth >= 8) return void roots.add(e.message);
+    for (const i of inner) visit(i, depth + 1);
+  };
+  visit(error, 0);
+  roots.delete(error.message);
+  if (roots.size === 0) return error.message;
+  const shown = [...roots].slice(0, 3);
+  const more = roots.size > shown.length ? `; ${roots.size - shown.length} more` : '';
   return `${error.message} (${shown.join('; ')}${more})`;
 };

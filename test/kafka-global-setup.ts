@@ -1,7 +1,8 @@
 /**
  * Gives the test run a Kafka broker (read it with test/kafka.ts):
  *
- * - KAFKA_BROKERS set (and KAFKA_SCRAM_BROKERS for the SCRAM listener): that broker.
+ * - KAFKA_BROKERS set (and KAFKA_SCRAM_BROKERS for the SCRAM listener, KAFKA_TLS_BROKERS and
+ *   KAFKA_TLS_CA for SCRAM over TLS): that broker.
  * - otherwise a local single-node broker (scripts/kafka/broker.ts) in a temporary folder,
  *   started once for the run and stopped at its end: ~10 s and ~400 MB, plus a one-time
  *   download of ~54 MB of jars. It starts only when a test file of the run calls
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startKafka } from '../scripts/kafka/broker.js';
 
-const USES_KAFKA = /\bkafka(?:Scram)?Brokers\(/;
+const USES_KAFKA = /\bkafka(?:Scram|Tls)?Brokers\(/;
 
 /**
  * The files of the run are known before the global setup (vitest collects their paths
@@ -35,6 +36,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (external || !runNeedsKafka(project)) {
     project.provide('kafkaBrokers', external ?? '');
     project.provide('kafkaScramBrokers', external ? (process.env.KAFKA_SCRAM_BROKERS ?? '') : '');
+    project.provide('kafkaTlsBrokers', external ? (process.env.KAFKA_TLS_BROKERS ?? '') : '');
+    project.provide('kafkaTlsCa', external ? (process.env.KAFKA_TLS_CA ?? '') : '');
     return undefined;
   }
   const dir = await mkdtemp(join(tmpdir(), 'tributary-test-kafka-'));
@@ -49,6 +52,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   );
   project.provide('kafkaBrokers', kafka.brokers);
   project.provide('kafkaScramBrokers', kafka.scramBrokers);
+  project.provide('kafkaTlsBrokers', kafka.tlsBrokers);
+  project.provide('kafkaTlsCa', kafka.tlsCa);
   return async () => {
     await kafka.stop();
     await rm(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 /**
  * A real Apache Kafka broker for development, tests and CI, without Docker: the jars
  * from Maven Central (install.ts), one JVM per node, each node a combined KRaft broker
- * and controller on 127.0.0.1 with a PLAINTEXT and a SASL_PLAINTEXT (SCRAM-SHA-512)
- * listener.
+ * and controller on 127.0.0.1 with a PLAINTEXT, a SASL_PLAINTEXT (SCRAM-SHA-512) and a
+ * SASL_SSL (SCRAM over TLS, a self-signed certificate: tls.ts) listener.
  *
  * @example
  * const kafka = await startKafka({ dir: await mkdtemp(join(tmpdir(), 'kafka-')) });
@@ -36,6 +36,7 @@ import {
   SCRAM_USER,
   serverProperties,
 } from './properties.js';
+import { type ClusterTls, clusterTls } from './tls.js';
 
 export { KafkaBrokerError } from './errors.js';
 export { installKafka, KAFKA_VERSION, kafkaHome } from './install.js';
@@ -46,8 +47,8 @@ export interface StartKafkaOptions {
   /** Node N keeps its config, data and logs (logs/server.log) in DIR/node-N. */
   readonly dir: string;
   /**
-   * The first node's PLAINTEXT port. Each node takes three ports in a row from it:
-   * PLAINTEXT, SASL_PLAINTEXT, CONTROLLER (9092 → 9092-9094, 9095-9097, …). Free ports when absent.
+   * The first node's PLAINTEXT port. Each node takes four ports in a row from it:
+   * PLAINTEXT, SASL_PLAINTEXT, SASL_SSL, CONTROLLER (9092 → 9092-9095, 9096-9099, …). Free ports when absent.
    */
   readonly port?: number;
   /** 3: three nodes on this host, a 3-voter quorum, replication factor 3 and min ISR 2. */
@@ -66,6 +67,10 @@ export interface RunningKafka {
   readonly brokers: string;
   /** `host:port,…` of the SASL_PLAINTEXT listeners: SCRAM-SHA-512, user SCRAM_USER, password SCRAM_PASSWORD. */
   readonly scramBrokers: string;
+  /** `host:port,…` of the SASL_SSL listeners: SCRAM as above, over TLS with the certificate in `tlsCa`. */
+  readonly tlsBrokers: string;
+  /** The PEM file of the cluster's self-signed certificate: what a client trusts. */
+  readonly tlsCa: string;
   readonly dirs: readonly string[];
   readonly pids: readonly number[];
   /** SIGTERM, SIGKILL after 10 s, and back once every node is gone. */
@@ -82,6 +87,7 @@ interface StartedNode {
 const plaintextOf = (nodes: readonly NodeLayout[]) =>
   nodes.map((n) => `127.0.0.1:${n.ports.plaintext}`).join(',');
 const saslOf = (nodes: readonly NodeLayout[]) => nodes.map((n) => `127.0.0.1:${n.ports.sasl}`).join(',');
+const tlsOf = (nodes: readonly NodeLayout[]) => nodes.map((n) => `127.0.0.1:${n.ports.tls}`).join(',');
 
 /**
  * Installs Kafka when needed, starts the nodes and returns once each accepts a topic.
@@ -92,7 +98,8 @@ export const startKafka = async (options: StartKafkaOptions): Promise<RunningKaf
   const count = options.nodes ?? 1;
   await installKafka(options.log ?? logToStderr);
   const layout = await planNodes(options.dir, count, options.port);
-  await Promise.all(layout.map((node) => writeNodeFiles(node, layout)));
+  const tls = await clusterTls(options.dir);
+  await Promise.all(layout.map((node) => writeNodeFiles(node, layout, tls)));
   await format(layout);
   const started: StartedNode[] = [];
   try {
@@ -106,6 +113,8 @@ export const startKafka = async (options: StartKafkaOptions): Promise<RunningKaf
   return {
     brokers: plaintextOf(layout),
     scramBrokers: saslOf(layout),
+    tlsBrokers: tlsOf(layout),
+    tlsCa: tls.ca,
     dirs: layout.map((node) => node.dir),
     pids: started.map((node) => node.pid),
     stop: () => (stopping ??= stopNodes(started)),
@@ -125,11 +134,16 @@ export const runKafkaTool = (mainClass: string, args: readonly string[], timeout
   });
 
 const planNodes = async (dir: string, count: number, port: number | undefined): Promise<NodeLayout[]> => {
-  const ports = port === undefined ? await freePorts(3 * count) : await claimedPorts(port, 3 * count);
+  const ports = port === undefined ? await freePorts(4 * count) : await claimedPorts(port, 4 * count);
   return Array.from({ length: count }, (_, i) => ({
     id: i + 1,
     dir: join(dir, `node-${i + 1}`),
-    ports: { plaintext: ports[3 * i], sasl: ports[3 * i + 1], controller: ports[3 * i + 2] },
+    ports: {
+      plaintext: ports[4 * i],
+      sasl: ports[4 * i + 1],
+      tls: ports[4 * i + 2],
+      controller: ports[4 * i + 3],
+    },
   }));
 };
 
@@ -156,9 +170,17 @@ const claimedPorts = async (first: number, count: number): Promise<number[]> => 
   return ports;
 };
 
-const writeNodeFiles = async (node: NodeLayout, all: readonly NodeLayout[]): Promise<void> => {
+const writeNodeFiles = async (
+  node: NodeLayout,
+  all: readonly NodeLayout[],
+  tls: ClusterTls,
+): Promise<void> => {
   await mkdir(join(node.dir, 'logs'), { recursive: true });
-  await writeFile(join(node.dir, 'server.properties'), serverProperties(node, all, join(node.dir, 'data')));
+  const keystore = { file: tls.keystore, password: tls.password };
+  await writeFile(
+    join(node.dir, 'server.properties'),
+    serverProperties(node, all, join(node.dir, 'data'), keystore),
+  );
   await writeFile(join(node.dir, 'log4j2.properties'), LOG4J2_PROPERTIES);
 };
 

@@ -4,10 +4,12 @@
  * sends its log to a file at WARN, so the terminal and the test output stay quiet.
  */
 
-/** The three ports of one node. */
+/** The four ports of one node. */
 export interface NodePorts {
   readonly plaintext: number;
   readonly sasl: number;
+  /** SASL_SSL: SCRAM over TLS, with the cluster's self-signed certificate (tls.ts). */
+  readonly tls: number;
   readonly controller: number;
 }
 
@@ -45,23 +47,34 @@ const replication = (nodes: number): Record<string, string | number> =>
         'share.coordinator.state.topic.min.isr': 2,
       };
 
-export const serverProperties = (node: NodeLayout, all: readonly NodeLayout[], dataDir: string): string => {
-  const { plaintext, sasl, controller } = node.ports;
+export const serverProperties = (
+  node: NodeLayout,
+  all: readonly NodeLayout[],
+  dataDir: string,
+  keystore: { readonly file: string; readonly password: string },
+): string => {
+  const { plaintext, sasl, tls, controller } = node.ports;
   const settings: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': node.id,
     // A static quorum: every node votes, and `format` needs no --standalone or --initial-controllers.
     'controller.quorum.voters': all.map((n) => `${n.id}@127.0.0.1:${n.ports.controller}`).join(','),
-    listeners: `PLAINTEXT://127.0.0.1:${plaintext},SASL_PLAINTEXT://127.0.0.1:${sasl},CONTROLLER://127.0.0.1:${controller}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${plaintext},SASL_PLAINTEXT://127.0.0.1:${sasl}`,
+    listeners: `PLAINTEXT://127.0.0.1:${plaintext},SASL_PLAINTEXT://127.0.0.1:${sasl},SASL_SSL://127.0.0.1:${tls},CONTROLLER://127.0.0.1:${controller}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${plaintext},SASL_PLAINTEXT://127.0.0.1:${sasl},SASL_SSL://127.0.0.1:${tls}`,
     'listener.security.protocol.map':
-      'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'sasl.enabled.mechanisms': SCRAM_MECHANISM,
     // The users are checked against the credentials that `format --add-scram` stored in the metadata log.
     'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config':
       'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config':
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'ssl.keystore.type': 'PKCS12',
+    'ssl.keystore.location': keystore.file,
+    'ssl.keystore.password': keystore.password,
+    'ssl.key.password': keystore.password,
     'log.dirs': dataDir,
     'num.partitions': 1,
     // Tests start consumer groups one after the other; Kafka's 3 s wait for more members only slows them.

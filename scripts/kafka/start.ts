@@ -3,7 +3,8 @@
  *
  *   node dist/scripts/kafka/start.js [--dir DIR] [--port 9092] [--nodes 3] [--heap 512] [--detach]
  *
- * stdout gets `KAFKA_BROKERS=…` and `KAFKA_SCRAM_BROKERS=…`, the rest goes to stderr.
+ * stdout gets `KAFKA_BROKERS=…`, `KAFKA_SCRAM_BROKERS=…`, `KAFKA_TLS_BROKERS=…` (SCRAM over
+ * TLS) and `KAFKA_TLS_CA=…` (the certificate to trust), the rest goes to stderr.
  * In the foreground it runs until SIGINT or SIGTERM, then stops the nodes; without
  * --dir its data is a temporary folder, removed then. With --detach (which needs --dir)
  * it returns once the broker is ready; scripts/kafka/stop.ts stops it.
@@ -49,7 +50,10 @@ process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
 try {
   const started = Date.now();
   const kafka = await startKafka({ dir, port, nodes, heapMb, detached: values.detach });
-  process.stdout.write(`KAFKA_BROKERS=${kafka.brokers}\nKAFKA_SCRAM_BROKERS=${kafka.scramBrokers}\n`);
+  process.stdout.write(
+    `KAFKA_BROKERS=${kafka.brokers}\nKAFKA_SCRAM_BROKERS=${kafka.scramBrokers}\n` +
+      `KAFKA_TLS_BROKERS=${kafka.tlsBrokers}\nKAFKA_TLS_CA=${kafka.tlsCa}\n`,
+  );
   process.stderr.write(
     `Kafka is ready (${nodes} node${nodes === 1 ? '' : 's'}, ${Math.round((Date.now() - started) / 1000)} s, ` +
       `pid ${kafka.pids.join(', ')}); ${SCRAM_MECHANISM} user ${SCRAM_USER} / ${SCRAM_PASSWORD}; ` +

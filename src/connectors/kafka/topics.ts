@@ -1,5 +1,5 @@
 import { Admin } from '@platformatic/kafka';
-import { TributaryError } from '../../errors.js';
+import { describeError, TributaryError } from '../../errors.js';
 import { clientOptions, describeCluster, type KafkaClusterSpec } from './cluster.js';
 
 /**
@@ -17,7 +17,7 @@ export const withAdmin = async <T>(
     if (error instanceof TributaryError) throw error;
     throw new TributaryError(
       'TRB_KAFKA_UNAVAILABLE',
-      `Kafka at ${describeCluster(cluster)}: ${(error as Error).message}; check kafka.brokers and the credentials`,
+      `Kafka at ${describeCluster(cluster)}: ${describeError(error).message}; check kafka.brokers, the credentials and kafka.tls`,
       { cause: error },
     );
   } finally {
