@@ -64,6 +64,8 @@ export interface ConfiguredPipeline {
   readonly module?: string;
   /** The line of its entry in the file. */
   readonly line: number;
+  /** Its `consumer_group`, when the file names one. */
+  readonly consumerGroup?: string;
 }
 
 /** A loaded configuration: every setting resolved (defaults, ms, bytes, absolute paths). */
@@ -252,6 +254,7 @@ export const parseConfig = async (
     }
     seen.set(entry.name, index);
     const line = doc.lineOf(path);
+    const group = entry.consumer_group === undefined ? {} : { consumerGroup: entry.consumer_group };
     if (entry.module !== undefined) {
       if (invalid(path)) return;
       const loaded = await loadModulePipeline(entry, path, {
@@ -260,16 +263,31 @@ export const parseConfig = async (
         sources: Object.keys(declared),
       });
       if (loaded)
-        pipelines[index] = { name: entry.name, ...endsOf(loaded.plan), module: loaded.module, line };
+        pipelines[index] = {
+          name: entry.name,
+          ...endsOf(loaded.plan),
+          module: loaded.module,
+          line,
+          ...group,
+        };
       return;
     }
     const ctx = { report, sources: declared, sinks: declaredSinks };
     if (ownFieldsInvalid(entry, path, invalid)) return;
     const ends = pipelineEnds(entry, path, { ...ctx, report: () => {} });
     const plan = compilePipeline(entry, path, ctx, (step) => invalid([...path, 'steps', step]));
-    if (plan) pipelines[index] = { name: entry.name, plan, sources: ends.sources, sinks: ends.sinks, line };
+    if (plan)
+      pipelines[index] = { name: entry.name, plan, sources: ends.sources, sinks: ends.sinks, line, ...group };
   });
   await Promise.all(pending);
+  pipelines.forEach(({ consumerGroup, sources: read }, index) => {
+    const readsKafka = log?.type === 'kafka' || read.some((name) => declared[name]?.type === 'kafka');
+    if (consumerGroup !== undefined && !readsKafka)
+      report(
+        ['pipelines', index, 'consumer_group'],
+        'is the Kafka consumer group of a pipeline that reads Kafka, and this one reads no kafka source; remove it',
+      );
+  });
 
   if (issues.length > 0) throw fail();
   for (const { sinks: names } of pipelines) {

@@ -234,6 +234,13 @@ export const PipelineSchema = Type.Object(
     sink: Type.Optional(name('A declared sink, or a store series')),
     sinks: Type.Optional(Type.Array(name('A declared sink, or a store series'), { minItems: 1 })),
     module: Type.Optional(name('A JavaScript module whose default export is a Pipeline or Plan')),
+    consumer_group: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 249,
+        description: 'Kafka consumer group of a pipeline that reads Kafka; default: tributary.<name>',
+      }),
+    ),
   },
   closed,
 );

@@ -34,6 +34,9 @@ export const platformOptions = (
   ...(config.log.type === 'kafka' && config.kafka ? { intakeOnKafka: config.kafka } : {}),
   sinks: config.sinks,
   pipelines: config.pipelines.map((p) => p.plan),
+  consumerGroups: Object.fromEntries(
+    config.pipelines.flatMap((p) => (p.consumerGroup ? [[p.name, p.consumerGroup]] : [])),
+  ),
   // Workers build each pipeline, pattern rules' included, from the same file; a
   // configuration that is not a file (parsed from text) runs its pipelines on the main thread.
   recipes: existsSync(config.file)

@@ -5,14 +5,18 @@ import { ensureTopics, partitionCounts, type TopicToEnsure } from '../connectors
 import type { SinkSpec, SourceSettings } from '../connectors/registry.js';
 import { TributaryError } from '../errors.js';
 
-/** The consumer group of a pipeline: its progress as Kafka's own tools show it. */
-export const pipelineGroup = (pipeline: string): string => `tributary.${pipeline}`;
+/**
+ * The consumer group of a pipeline — its `consumer_group`, or `tributary.<pipeline>`: the
+ * processes that run it share its partitions there, and Kafka's own tools show its progress.
+ */
+export const pipelineGroup = (pipeline: string, groups: Readonly<Record<string, string>> = {}): string =>
+  groups[pipeline] ?? `tributary.${pipeline}`;
 
-/** How a task of `pipeline` reads a `kafka` source. */
-export const kafkaSourceSpec = (pipeline: string, source: KafkaSourceSettings): KafkaSourceSpec => ({
+/** How a task of a pipeline reads a `kafka` source, in the pipeline's consumer group. */
+export const kafkaSourceSpec = (group: string, source: KafkaSourceSettings): KafkaSourceSpec => ({
   cluster: source.cluster,
   topic: source.topic,
-  group: pipelineGroup(pipeline),
+  group,
   start: source.start,
 });
 

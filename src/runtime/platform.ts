@@ -36,7 +36,7 @@ import { MAIN, type PlannedTask, TaskManager } from './assignment/task-manager.j
 import { LocalHost } from './host/local-host.js';
 import { Intake, type SourceSpec } from './intake.js';
 import { intakeAppender, sourcesAsRead } from './kafka-intake.js';
-import { kafkaSourceSpec, prepareKafkaTopics } from './kafka-topics.js';
+import { kafkaSourceSpec, pipelineGroup, prepareKafkaTopics } from './kafka-topics.js';
 import { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
@@ -70,6 +70,8 @@ export interface PlatformOptions {
   /** Sinks by name; a pipeline sink not declared here is a store series of that name. */
   readonly sinks?: Readonly<Record<string, SinkSpec>>;
   readonly pipelines: readonly Plan[];
+  /** Per pipeline, a Kafka consumer group other than `tributary.<pipeline>`. */
+  readonly consumerGroups?: Readonly<Record<string, string>>;
   /**
    * How a worker thread builds a pipeline's plan. A pipeline without a recipe runs on the
    * main thread: the functions in its plan cannot cross to another thread.
@@ -139,6 +141,7 @@ export class Platform implements PlatformApi {
     this.groups = new PipelineGroups({
       manager: () => this.requireManager(),
       forget: (pipeline, task) => this.progress.get(pipeline)?.forget(task),
+      groupOf: (pipeline) => pipelineGroup(pipeline, options.consumerGroups),
       logger: options.logger,
     });
   }
@@ -351,7 +354,7 @@ export class Platform implements PlatformApi {
           topic: source.topic,
           format: source.format,
           ...(source.registry ? { registry: source.registry } : {}),
-          kafka: kafkaSourceSpec(plan.name, source),
+          kafka: kafkaSourceSpec(pipelineGroup(plan.name, this.options.consumerGroups), source),
         };
       } else {
         partitions = Math.max(partitions, await this.logAccess!.partitions(name));

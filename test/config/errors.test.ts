@@ -248,6 +248,21 @@ sinks:
     ],
   },
   {
+    what: 'a consumer group on a pipeline that reads no Kafka',
+    yaml: `sources:
+  clicks: { type: http }
+pipelines:
+  - name: per-user
+    source: clicks
+    consumer_group: analytics
+    steps: [{ key_by: user }, { window: { tumbling: 10s }, aggregate: { n: count } }]
+    sink: per-user
+`,
+    messages: [
+      'pipelines.yaml:6: pipelines[0].consumer_group: is the Kafka consumer group of a pipeline that reads Kafka, and this one reads no kafka source; remove it',
+    ],
+  },
+  {
     what: 'an avro sink schema that is not Avro, and a registry URL that is not one',
     yaml: `kafka: { brokers: "127.0.0.1:9092" }
 schema_registry: { url: "127.0.0.1:8081" }

@@ -3,13 +3,14 @@ import { GroupMember } from '../../connectors/kafka/group-member.js';
 import type { PartitionOffset } from '../../connectors/source.js';
 import type { Plan } from '../../engine/plan/plan.js';
 import type { Logger } from '../../observability/logger.js';
-import { pipelineGroup } from '../kafka-topics.js';
 import type { PlannedTask, TaskManager } from './task-manager.js';
 
 export interface PipelineGroupsDeps {
   readonly manager: () => TaskManager;
   /** A task's partition left this process: its progress is another process's now. */
   readonly forget: (pipeline: string, task: string) => void;
+  /** A pipeline's consumer group. */
+  readonly groupOf: (pipeline: string) => string;
   readonly logger?: Logger;
 }
 
@@ -31,7 +32,7 @@ export class PipelineGroups {
       tasks.filter((t) => partitions.includes(t.spec.task === 'all' ? 0 : Number(t.spec.task)));
     const member = new GroupMember({
       cluster: source.cluster,
-      group: pipelineGroup(plan.name),
+      group: this.deps.groupOf(plan.name),
       topic: source.topic,
       ...(logger ? { logger: logger.child({ pipeline: plan.name }) } : {}),
       assign: async (partitions) => {
@@ -52,13 +53,13 @@ export class PipelineGroups {
         for (const t of revoked) this.deps.forget(plan.name, t.spec.task);
       },
     });
-    this.members.set(pipelineGroup(plan.name), member);
+    this.members.set(this.deps.groupOf(plan.name), member);
     await member.start();
   }
 
   /** Whether this process is in the pipeline's group and holds none of its partitions. */
   idle(pipeline: string): boolean {
-    return this.members.get(pipelineGroup(pipeline))?.idle ?? false;
+    return this.members.get(this.deps.groupOf(pipeline))?.idle ?? false;
   }
 
   /** Checkpointed positions for `group`'s offsets, committed by this process's member of it. */

@@ -4,6 +4,7 @@
  * forever. The results, through every move, equal a reference.
  */
 import { randomBytes } from 'node:crypto';
+import { Admin } from '@platformatic/kafka';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/connectors/log/index.js';
@@ -67,6 +68,7 @@ pipelines:
       - window: { tumbling: 1m }
         aggregate: { clicks: count }
     sinks: [per-user]
+    consumer_group: analytics.${pipeline}
 `,
         { logger: createLogger({ level: 'warn', destination: process.stderr }) },
       );
@@ -116,5 +118,15 @@ pipelines:
     };
     await expect.poll(async () => (await stored()).size, { timeout: 90_000 }).toBe(expected.size);
     expect(await stored()).toEqual(expected);
+    // The group is the one configured: Kafka's tools show every record of it read there.
+    const admin = new Admin({ clientId: 'rebalance-test', bootstrapBrokers: kafkaBrokers().split(',') });
+    cleanup.push(() => admin.close());
+    const committed = async () => {
+      const [group] = await admin.listConsumerGroupOffsets({ groups: [`analytics.${pipeline}`] });
+      return (group?.topics ?? [])
+        .flatMap((t) => t.partitions)
+        .reduce((sum, p) => sum + Number(p.committedOffset), 0);
+    };
+    await expect.poll(committed, { timeout: 30_000 }).toBe(events + USERS);
   });
 });
