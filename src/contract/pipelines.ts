@@ -38,6 +38,17 @@ export const PipelineTaskStatusSchema = Type.Object({
 });
 export type PipelineTaskStatus = Static<typeof PipelineTaskStatusSchema>;
 
+/** Where a pipeline's task stands in one partition of a source topic. */
+export const PartitionStatusSchema = Type.Object({
+  topic: Type.String(),
+  partition: Type.Integer({ minimum: 0 }),
+  task: Type.String({ description: 'The task that reads it' }),
+  position: Type.Number({ description: 'The next offset the task reads' }),
+  end: Type.Number({ description: 'The offset the next record appended gets' }),
+  lag: Type.Number({ minimum: 0, description: 'Records not read yet' }),
+});
+export type PartitionStatus = Static<typeof PartitionStatusSchema>;
+
 /** `GET /api/v1/pipelines/:name`, and every second on the `pipeline:<name>` channel. */
 export const PipelineStatusSchema = Type.Object({
   name: Type.String(),
@@ -61,6 +72,8 @@ export const PipelineStatusSchema = Type.Object({
   recovery: Nullable(RecoverySchema),
   operators: List(OperatorStatusSchema),
   tasks: List(PipelineTaskStatusSchema),
+  /** The source partitions the tasks running here read, by topic and partition. */
+  partitions: List(PartitionStatusSchema),
 });
 export type PipelineStatus = Static<typeof PipelineStatusSchema>;
 

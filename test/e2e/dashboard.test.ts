@@ -158,6 +158,17 @@ describe('the dashboard in a browser', () => {
       45_000,
     );
     expect(results.length).toBeLessThanOrEqual(6);
+    // Lag per source partition, as the API has it.
+    const { partitions } = await api('/api/v1/pipelines/clicks-per-user');
+    expect(partitions.length).toBeGreaterThan(0);
+    const rows = page().locator('[data-testid="partition-lag"] tbody tr');
+    await eventually(
+      async () => ((await rows.count()) === partitions.length ? true : undefined),
+      'the partitions table',
+    );
+    expect(await rows.first().getAttribute('data-partition')).toBe(
+      `${partitions[0].topic}/${partitions[0].partition}`,
+    );
     await screenshot(page(), 'pipeline-detail');
   }, 90_000);
 

@@ -43,6 +43,7 @@ export const pipelineStatus = (name: string, overrides: Partial<PipelineStatus> 
       watermark: null,
     },
   ],
+  partitions: [],
   tasks: [
     {
       task: 'all',

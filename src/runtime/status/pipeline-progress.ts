@@ -161,6 +161,18 @@ export class PipelineProgress {
               restored: restoring.reduce((sum, r) => sum + r.restored, 0),
             },
       operators: this.operators(reports),
+      partitions: reports
+        .flatMap((r) =>
+          r.lag.map(({ topic, partition, position, end, lag }) => ({
+            topic,
+            partition,
+            task: r.task,
+            position,
+            end,
+            lag,
+          })),
+        )
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
       tasks: reports
         .map(
           (r): PipelineTaskStatus => ({
