@@ -112,6 +112,11 @@ export const ERROR_CODES = {
     domain: 'external',
     summary: 'Another instance of the same task took over its transactional id: this one stops writing.',
   },
+  // Redis (src/connectors/redis).
+  TRB_REDIS_FAILED: {
+    domain: 'external',
+    summary: 'Redis could not be reached, or refused a write of a redis sink.',
+  },
   TRB_MQTT_CONNECTION: {
     domain: 'external',
     summary: 'The MQTT broker cannot be reached, dropped the connection or refused a subscription.',

@@ -10,6 +10,8 @@ import { type KafkaSourceSettings, kafkaSinkConnector, kafkaSourceConnector } fr
 import type { KafkaSinkSpec } from './kafka/kafka-sink.js';
 import { type LogSinkSpec, logConnector } from './log/connector.js';
 import { type MqttSourceSettings, mqttConnector } from './mqtt/connector.js';
+import { redisConnector } from './redis/connector.js';
+import type { RedisSinkSpec } from './redis/redis-sink.js';
 import type { Sink } from './sink.js';
 import { type StoreSinkSpec, storeConnector } from './store/connector.js';
 
@@ -61,10 +63,17 @@ export const SINK_CONNECTORS: readonly SinkConnector<SinkSpec>[] = [
   consoleConnector,
   alertsConnector,
   kafkaSinkConnector,
+  redisConnector,
 ] as SinkConnector<SinkSpec>[];
 
 /** What a task builds a sink from: a connector's resolved options. */
-export type SinkSpec = StoreSinkSpec | LogSinkSpec | ConsoleSinkSpec | AlertSinkSpec | KafkaSinkSpec;
+export type SinkSpec =
+  | StoreSinkSpec
+  | LogSinkSpec
+  | ConsoleSinkSpec
+  | AlertSinkSpec
+  | KafkaSinkSpec
+  | RedisSinkSpec;
 
 export const sinkConnector = (type: string): SinkConnector<SinkSpec> =>
   ofType(SINK_CONNECTORS, type, 'sink', 'TRB_INVALID_PLAN');

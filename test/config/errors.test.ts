@@ -248,6 +248,17 @@ sinks:
     ],
   },
   {
+    what: 'redis sink options of another mode',
+    yaml: `sinks:
+  latest: { type: redis, max_len: 100 }
+  feed: { type: redis, mode: stream, ttl: 1h }
+`,
+    messages: [
+      "pipelines.yaml:2: sinks.latest.max_len: trims a stream; this sink's mode is hash: remove it, or set mode: stream",
+      "pipelines.yaml:3: sinks.feed.ttl: expires a hash; this sink's mode is stream: remove it, or set mode: hash",
+    ],
+  },
+  {
     what: 'a consumer group on a pipeline that reads no Kafka',
     yaml: `sources:
   clicks: { type: http }
