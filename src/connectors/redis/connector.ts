@@ -12,7 +12,7 @@ const options = Type.Object(
         minLength: 1,
         default: 'redis://127.0.0.1:6379',
         description:
-          'Where Redis listens (redis://[:password@]host:port[/db]); ${REDIS_URL} keeps a password out of the file',
+          'Where Redis listens (redis://[:password@]host:port[/db]); a URL from the environment keeps a password out of the file',
       }),
     ),
     mode: Type.Optional(
