@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Batch } from '../../engine/batch.js';
 import { describeError, TributaryError } from '../../errors.js';
+import { redactUrl } from '../../store/store-errors.js';
 import type { SinkContext } from '../connector.js';
 import type { Guarantee, Sink } from '../sink.js';
 
@@ -26,17 +27,6 @@ interface Entry {
   readonly json: string;
   readonly retraction: boolean;
 }
-
-/** The URL with its password hidden: for messages and logs. */
-export const redactedUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-};
 
 /**
  * Results into Redis, written at every flush in one pipeline of commands:
@@ -107,7 +97,7 @@ export class RedisSink implements Sink {
       this.buffer = entries.concat(this.buffer);
       throw new TributaryError(
         'TRB_REDIS_FAILED',
-        `sink "${this.name}": writing ${entries.length} results to Redis at ${redactedUrl(this.spec.url)} failed: ${describeError(error).message}`,
+        `sink "${this.name}": writing ${entries.length} results to Redis at ${redactUrl(this.spec.url)} failed: ${describeError(error).message}`,
         { cause: error },
       );
     }
