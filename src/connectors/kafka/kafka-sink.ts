@@ -57,6 +57,8 @@ export class KafkaSink implements Sink {
   readonly guarantee: Guarantee;
   private buffer: MessageToProduce[] = [];
   private readonly producers: Producer[];
+  /** Per producer, its transactional id (none at-least-once). */
+  private readonly ids: (string | undefined)[];
   /** Exactly-once: the producer of the current interval, its transaction, and what was sent in it. */
   private current = 0;
   private transaction: Transaction | undefined;
@@ -94,20 +96,34 @@ export class KafkaSink implements Sink {
     private readonly logger?: Logger,
   ) {
     this.guarantee = spec.guarantee;
-    const options = clientOptions(spec.cluster, `${task}.sink.${name}`);
     const transactional = spec.guarantee === 'exactly-once';
-    const ids = transactional ? [0, 1].map((n) => `tributary.${task}.${name}.${n}`) : [undefined];
-    this.producers = ids.map(
-      (transactionalId) =>
-        new Producer({
-          ...options,
-          idempotent: true,
-          // Kafka's Java partitioner: a key lands where Kafka's own clients and Kafka Streams put it.
-          partitioner: compatibilityPartitioner,
-          // The producer's timeout is also the transaction timeout it asks the broker for.
-          ...(transactionalId ? { transactionalId, timeout: spec.transactionTimeoutMs } : {}),
-        }),
-    );
+    this.ids = transactional ? [0, 1].map((n) => `tributary.${task}.${name}.${n}`) : [undefined];
+    this.producers = this.ids.map((transactionalId) => this.newProducer(transactionalId));
+  }
+
+  private newProducer(transactionalId: string | undefined): Producer {
+    return new Producer({
+      ...clientOptions(this.spec.cluster, `${this.task}.sink.${this.name}`),
+      idempotent: true,
+      // Kafka's Java partitioner: a key lands where Kafka's own clients and Kafka Streams put it.
+      partitioner: compatibilityPartitioner,
+      // The producer's timeout is also the transaction timeout it asks the broker for.
+      ...(transactionalId ? { transactionalId, timeout: this.spec.transactionTimeoutMs } : {}),
+    });
+  }
+
+  /**
+   * A new client in place of one that failed outside a prepared transaction: the client keeps
+   * a transaction it failed to begin (then refuses every next one as "already active") and
+   * may keep stale connections (seen after a broker restart: every request failed until the
+   * process restarted). The new one registers its transactional id before its first
+   * transaction, which aborts whatever the old one left open.
+   */
+  private renew(index = this.current): void {
+    const old = this.producers[index];
+    this.producers[index] = this.newProducer(this.ids[index]);
+    if (index === this.current) this.registerAgain = this.guarantee === 'exactly-once';
+    old.close(true).catch(() => {});
   }
 
   get pending(): number {
@@ -213,8 +229,8 @@ export class KafkaSink implements Sink {
         { sink: this.name, error: (error as Error).message },
         'aborting the Kafka transaction failed; the broker aborts it when the producer registers again',
       );
-      // Let the client forget it, so that the producer can register and begin anew.
       await transaction.cancel().catch(() => {});
+      this.renew();
     });
   }
 
@@ -231,15 +247,27 @@ export class KafkaSink implements Sink {
 
   private async send(messages: MessageToProduce[]): Promise<void> {
     if (this.guarantee === 'at-least-once') {
-      for (const request of produceRequests(messages)) await this.producers[0].send({ messages: request });
+      try {
+        for (const request of produceRequests(messages)) await this.producers[0].send({ messages: request });
+      } catch (error) {
+        this.renew();
+        throw error;
+      }
       return;
     }
     await this.initialize();
-    if (!this.transaction && this.registerAgain) {
-      await register(this.producers[this.current]);
-      this.registerAgain = false;
+    if (!this.transaction) {
+      try {
+        if (this.registerAgain) {
+          await register(this.producers[this.current]);
+          this.registerAgain = false;
+        }
+        this.transaction = await this.producers[this.current].beginTransaction();
+      } catch (error) {
+        this.renew();
+        throw error;
+      }
     }
-    this.transaction ??= await this.producers[this.current].beginTransaction();
     // Kept until the commit: an aborted checkpoint sends them again.
     for (const message of messages) this.sentInTransaction.push(message);
     for (const request of produceRequests(messages)) await this.transaction.send({ messages: request });
@@ -253,7 +281,12 @@ export class KafkaSink implements Sink {
   private initialize(): Promise<void> {
     this.ready ??= (async () => {
       for (const producer of this.producers) await register(producer);
-    })();
+    })().catch((error: unknown) => {
+      // The cluster was away at the first send: the next one starts over with new clients.
+      this.ready = undefined;
+      for (let i = 0; i < this.producers.length; i++) this.renew(i);
+      throw error;
+    });
     return this.ready;
   }
 

@@ -1,6 +1,6 @@
 import type { Plan } from '../../engine/plan/plan.js';
 import { type Clock, systemClock } from '../../engine/time/clock.js';
-import { describeError } from '../../errors.js';
+import { describeError, ERROR_CODES, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { TaskHost } from '../host/task-host.js';
 import { PipelineTask } from '../task/pipeline-task.js';
@@ -157,8 +157,29 @@ export class TaskManager {
     );
   }
 
-  /** Starts a task on `member`; one that cannot start is reported failed, never thrown. */
+  /**
+   * Starts a task on `member`; one that cannot start is reported failed, never thrown. A start
+   * that failed on something external (the cluster or the database away for a moment) is
+   * tried again, 0.5 s and doubling to at most 5 s apart, for as long as the task is placed there.
+   */
   private async startOn(member: string, task: PlannedTask): Promise<void> {
+    const key = taskKey(task.spec);
+    for (let attempt = 0; ; attempt++) {
+      const error = await this.tryStart(member, task);
+      if (error === undefined) return;
+      if (!isExternal(error) || this.placement.get(key) !== member) return this.failed(member, task, error);
+      const waitMs = Math.min(5_000, 500 * 2 ** Math.min(attempt, 4));
+      this.options.logger?.warn(
+        { pipeline: task.spec.pipeline, task: task.spec.task, member, error: describeError(error), attempt },
+        `pipeline "${task.spec.pipeline}" task ${task.spec.task} could not start; trying again in ${waitMs} ms`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (this.placement.get(key) !== member) return;
+    }
+  }
+
+  /** One attempt at starting a task on `member`: the error it failed with, or undefined. */
+  private async tryStart(member: string, task: PlannedTask): Promise<unknown> {
     const key = taskKey(task.spec);
     // Placed even if it fails: it stops there with the others, and a crash of its worker
     // (or a move) tries it again.
@@ -181,8 +202,9 @@ export class TaskManager {
       // Nothing of it runs (a worker forgets a task that failed to start): no stop to ask for,
       // and no later report of its own to override this one.
       this.local.delete(key);
-      this.failed(member, task, error);
+      return error;
     }
+    return undefined;
   }
 
   private failed(member: string, { spec }: PlannedTask, error: unknown): void {
@@ -206,3 +228,11 @@ export class TaskManager {
     }
   }
 }
+
+/** An error of the external domain (a cluster, a database), by its code: worth another try. Codes survive the trip from a worker thread. */
+const isExternal = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    typeof code === 'string' && code in ERROR_CODES && ERROR_CODES[code as ErrorCode].domain === 'external'
+  );
+};
