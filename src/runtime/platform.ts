@@ -42,6 +42,7 @@ import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
 import { sinkSpecsOf } from './pipeline-sinks.js';
 import { ProgressBoard } from './status/progress-board.js';
+import { checkIngestStream, intakeSources } from './streams.js';
 import { DEFAULT_TASK_OPTIONS, type TaskOptions, type TaskSourceSpec } from './task/task-spec.js';
 import { checkTopicPartitions } from './topic-partitions.js';
 import type { PlanRecipe } from './workers/plan-recipe.js';
@@ -281,25 +282,11 @@ export class Platform implements PlatformApi {
 
   /** The sources that take events from intake (all but `kafka` ones). */
   streams(): string[] {
-    return Object.entries(this.options.sources).flatMap(([name, spec]) =>
-      spec.type === 'kafka' ? [] : [name],
-    );
+    return intakeSources(this.options.sources);
   }
 
   async ingest(stream: string, events: readonly IngestEvent[]): Promise<IngestResult> {
-    const source = this.options.sources[stream];
-    if (source?.type === 'kafka') {
-      throw new TributaryError(
-        'TRB_UNKNOWN_SOURCE',
-        `stream "${stream}" reads Kafka topic "${source.topic}": produce to that topic with a Kafka client; the streams that take events here are ${this.streams().join(', ') || 'none'}`,
-      );
-    }
-    if (!source) {
-      throw new TributaryError(
-        'TRB_UNKNOWN_SOURCE',
-        `stream "${stream}" is not a configured source; the sources are ${this.streams().join(', ')}`,
-      );
-    }
+    checkIngestStream(this.options.sources, stream);
     return this.requireIntake().ingest(stream, events);
   }
 
@@ -377,7 +364,7 @@ export class Platform implements PlatformApi {
 
   /** The sources pipelines read from the embedded log. */
   private logSources(): string[] {
-    return Object.entries(this.readSources).flatMap(([name, spec]) => (spec.type === 'kafka' ? [] : [name]));
+    return intakeSources(this.readSources);
   }
 
   private async workerExited(member: string, error: Error): Promise<void> {

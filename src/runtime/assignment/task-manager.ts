@@ -1,6 +1,6 @@
 import type { Plan } from '../../engine/plan/plan.js';
 import { type Clock, systemClock } from '../../engine/time/clock.js';
-import { describeError, ERROR_CODES, type ErrorCode } from '../../errors.js';
+import { describeError, TributaryError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { TaskHost } from '../host/task-host.js';
 import { PipelineTask } from '../task/pipeline-task.js';
@@ -167,7 +167,11 @@ export class TaskManager {
     for (let attempt = 0; ; attempt++) {
       const error = await this.tryStart(member, task);
       if (error === undefined) return;
-      if (!isExternal(error) || this.placement.get(key) !== member) return this.failed(member, task, error);
+      if (
+        !(error instanceof TributaryError && error.domain === 'external') ||
+        this.placement.get(key) !== member
+      )
+        return this.failed(member, task, error);
       const waitMs = Math.min(5_000, 500 * 2 ** Math.min(attempt, 4));
       this.options.logger?.warn(
         { pipeline: task.spec.pipeline, task: task.spec.task, member, error: describeError(error), attempt },
@@ -228,11 +232,3 @@ export class TaskManager {
     }
   }
 }
-
-/** An error of the external domain (a cluster, a database), by its code: worth another try. Codes survive the trip from a worker thread. */
-const isExternal = (error: unknown): boolean => {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return (
-    typeof code === 'string' && code in ERROR_CODES && ERROR_CODES[code as ErrorCode].domain === 'external'
-  );
-};
