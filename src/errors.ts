@@ -117,6 +117,15 @@ export const ERROR_CODES = {
     domain: 'external',
     summary: 'Redis could not be reached, or refused a write of a redis sink.',
   },
+  // InfluxDB (src/connectors/influx).
+  TRB_INFLUX_FAILED: {
+    domain: 'external',
+    summary: 'InfluxDB could not be reached, or failed or refused a write request of an influx sink.',
+  },
+  TRB_INFLUX_REFUSED: {
+    domain: 'user',
+    summary: 'A result cannot be a point of InfluxDB, or InfluxDB refused its point: it is dead-lettered.',
+  },
   TRB_MQTT_CONNECTION: {
     domain: 'external',
     summary: 'The MQTT broker cannot be reached, dropped the connection or refused a subscription.',

@@ -5,6 +5,8 @@ import { type ConsoleSinkSpec, consoleConnector } from './console/connector.js';
 import { type FileSourceSettings, fileConnector } from './file/connector.js';
 import { type GeneratorSourceSettings, generatorConnector } from './generator/connector.js';
 import { type HttpSourceSettings, httpConnector } from './http/connector.js';
+import { influxConnector } from './influx/connector.js';
+import type { InfluxSinkSpec } from './influx/write-endpoint.js';
 import type { Appender, Ingestor } from './ingestor.js';
 import { type KafkaSourceSettings, kafkaSinkConnector, kafkaSourceConnector } from './kafka/connector.js';
 import type { KafkaSinkSpec } from './kafka/kafka-sink.js';
@@ -64,6 +66,7 @@ export const SINK_CONNECTORS: readonly SinkConnector<SinkSpec>[] = [
   alertsConnector,
   kafkaSinkConnector,
   redisConnector,
+  influxConnector,
 ] as SinkConnector<SinkSpec>[];
 
 /** What a task builds a sink from: a connector's resolved options. */
@@ -73,7 +76,8 @@ export type SinkSpec =
   | ConsoleSinkSpec
   | AlertSinkSpec
   | KafkaSinkSpec
-  | RedisSinkSpec;
+  | RedisSinkSpec
+  | InfluxSinkSpec;
 
 export const sinkConnector = (type: string): SinkConnector<SinkSpec> =>
   ofType(SINK_CONNECTORS, type, 'sink', 'TRB_INVALID_PLAN');

@@ -33,6 +33,7 @@ describe('the docs with connector tables', () => {
       'options:log',
       'options:console',
       'options:redis',
+      'options:influx',
     ]);
   });
 });
