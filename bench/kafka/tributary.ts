@@ -47,7 +47,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Admin, Consumer, FetchIsolationLevels, type MessagesStream } from '@platformatic/kafka';
+import { Admin } from '@platformatic/kafka';
+import { KafkaSource } from '../../src/connectors/kafka/kafka-source.js';
+import { valueAt } from '../../src/connectors/source.js';
 import { info } from '../harness.js';
 import type { Contender } from './contender.js';
 import { createTopic, removeTopic } from './fill-topic.js';
@@ -175,38 +177,51 @@ pipelines:
     sinks: [per-user-topic]
 `;
 
-/** The output topic read from the start, read_committed, each result stamped with when it arrived. */
+/**
+ * The output topic read from the start, read_committed, each result stamped with when it
+ * arrived. Read with the product's own Kafka source, which rides out a fetch the broker
+ * refuses (a fetch session reset, an offset out of range) as the pipelines do.
+ */
 class ResultReader {
   readonly results: Result[] = [];
-  private readonly consumer: Consumer;
-  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  private readonly source: KafkaSource;
+  private reading: Promise<void> | undefined;
+  private closed = false;
   private failure: unknown;
 
   constructor(
     brokers: string,
     private readonly topic: string,
   ) {
-    this.consumer = new Consumer({
-      groupId: freshGroupId('tributary-results'),
-      clientId: 'tributary-bench-results',
-      bootstrapBrokers: brokers.split(','),
-      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-      // The broker answers a fetch as soon as a result is committed; this only bounds an idle wait.
-      maxWaitTime: 100,
+    this.source = new KafkaSource('bench-results', {
+      cluster: { brokers: brokers.split(','), clientId: 'tributary-bench-results', requestTimeoutMs: 10_000 },
+      topic,
+      group: freshGroupId('tributary-results'),
+      start: 'earliest',
     });
   }
 
   /** Resolves once the reader has its partitions. */
   async start(): Promise<void> {
-    this.stream = await this.consumer.consume({ topics: [this.topic], mode: 'earliest', autocommit: false });
-    this.stream.on('data', (message) => {
-      const at = now();
-      const value = JSON.parse(message.value.toString('utf8')) as Omit<Result, 'partition' | 'at'>;
-      this.results.push({ ...value, partition: message.partition, at });
-    });
-    this.stream.once('error', (error) => {
+    this.source.assign(await this.source.partitions());
+    this.reading = this.read().catch((error: unknown) => {
       this.failure = error;
     });
+  }
+
+  private async read(): Promise<void> {
+    while (!this.closed) {
+      const batch = await this.source.read(10_000);
+      if (!batch) {
+        await this.source.waitForRecords(100);
+        continue;
+      }
+      const at = now();
+      for (let i = 0; i < batch.count; i++) {
+        const value = JSON.parse(Buffer.from(valueAt(batch, i)).toString('utf8')) as Omit<Result, 'partition' | 'at'>;
+        this.results.push({ ...value, partition: batch.partition, at });
+      }
+    }
   }
 
   /** Throws what failed the reading, if anything did. */
@@ -215,8 +230,9 @@ class ResultReader {
   }
 
   async close(): Promise<void> {
-    await this.stream?.close().catch(() => {});
-    await this.consumer.close(true).catch(() => {});
+    this.closed = true;
+    await this.reading;
+    await this.source.close();
   }
 }
 
