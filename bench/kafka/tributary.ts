@@ -218,7 +218,10 @@ class ResultReader {
       }
       const at = now();
       for (let i = 0; i < batch.count; i++) {
-        const value = JSON.parse(Buffer.from(valueAt(batch, i)).toString('utf8')) as Omit<Result, 'partition' | 'at'>;
+        const value = JSON.parse(Buffer.from(valueAt(batch, i)).toString('utf8')) as Omit<
+          Result,
+          'partition' | 'at'
+        >;
         this.results.push({ ...value, partition: batch.partition, at });
       }
     }
