@@ -2,9 +2,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { runApi } from './api.js';
 import { runReset } from './reset.js';
 import { runStart } from './start.js';
 import { runValidate } from './validate.js';
+import { runWorker } from './worker.js';
 
 const program = new Command('tributary')
   .description('A real-time data platform: ingest, event-time stream processing, storage, live API.')
@@ -17,6 +19,30 @@ program
   .option('--demo', 'run the bundled demo: generators and the example pipelines')
   .action(async (options: { config?: string; demo?: boolean }) => {
     process.exitCode = await runStart(options);
+  });
+
+program
+  .command('worker')
+  .description(
+    "run a worker of a deployment: processing only, sharing the pipelines' partitions with the other workers (Kafka, PostgreSQL, Redis); serves /healthz, /readyz and /metrics",
+  )
+  .requiredOption('-c, --config <file>', 'the YAML configuration every process of the deployment runs with')
+  .option(
+    '--with-intake',
+    'also run the generator, MQTT and file sources here (on one worker of the deployment)',
+  )
+  .action(async (options: { config: string; withIntake?: boolean }) => {
+    process.exitCode = await runWorker(options);
+  });
+
+program
+  .command('api')
+  .description(
+    'run an API node of a deployment: REST, WebSocket, dashboard and HTTP ingest, stateless; what it shows comes from the workers',
+  )
+  .requiredOption('-c, --config <file>', 'the YAML configuration every process of the deployment runs with')
+  .action(async (options: { config: string }) => {
+    process.exitCode = await runApi(options);
   });
 
 program

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, formatIssue, loadConfig, type TributaryConfig } from '../config/index.js';
 import { DEMO_GENERATOR_CATALOGUE } from '../demo/generators/index.js';
-import { describeError } from '../errors.js';
-import { createLogger } from '../observability/logger.js';
+import { LatestCache } from '../live/latest-cache.js';
+import { RedisFanout } from '../live/redis-fanout.js';
 import { platformOptions } from '../runtime/from-config.js';
 import { Platform } from '../runtime/platform.js';
-import { resolveOptions } from '../server/options.js';
-import { startServer } from '../server/start.js';
+import { err, loadForCommand, prepareServing, serveUntilSignal } from './process.js';
 
 /** The package's root: the nearest folder above this file with the package.json (src/ or dist/src/ alike). */
 const packageRoot = (): string => {
@@ -25,102 +23,50 @@ export interface StartOptions {
   readonly demo?: boolean;
 }
 
-const err = (line: string) => process.stderr.write(`${line}\n`);
-
 /**
  * `tributary start`: loads the configuration, starts the platform and the HTTP server, and
  * runs until SIGINT or SIGTERM, then shuts down gracefully: stop intake (HTTP, ingestors),
- * let pipelines drain and checkpoint, close storage. Returns the exit code.
+ * let pipelines drain and checkpoint, close storage. With a `redis:` section its live
+ * updates and task reports also go to the API nodes of a deployment. Returns the exit code.
  */
 export const runStart = async (options: StartOptions): Promise<number> => {
   const started = performance.now();
   const file = chooseConfig(options);
   if (!file) return 1;
-  let config: TributaryConfig;
-  try {
-    // The composition root: the platform knows no generators; the CLI brings the demo's.
-    config = await loadConfig(file, { generators: DEMO_GENERATOR_CATALOGUE, ...demoOnKafka(options) });
-  } catch (error) {
-    if (error instanceof ConfigError) for (const issue of error.issues) err(formatIssue(issue));
-    else err(describeError(error).message);
-    return 1;
-  }
+  const config = await loadForCommand(file, demoOnKafka(options));
+  if (!config) return 1;
+  const serving = prepareServing(config);
+  if (!serving) return 1;
+  const { logger, serverOptions } = serving;
 
-  const logger = createLogger({ level: config.logLevel });
-  const { server: settings } = config;
-  const serverOptions = {
-    host: settings.host,
-    port: settings.port,
-    apiKeys: settings.apiKeys,
-    corsOrigins: settings.corsOrigins,
-    bodyLimit: settings.bodyLimit,
-  };
-  try {
-    // Refuse what the server would refuse (no API keys beyond loopback, …) before starting anything.
-    resolveOptions(serverOptions);
-  } catch (error) {
-    logger.fatal({ error: describeError(error) }, describeError(error).message);
-    return 1;
-  }
-
+  const fanout = config.redis ? new RedisFanout(config.redis, {}, logger) : undefined;
   const platform = new Platform({
     ...platformOptions(config, { generators: DEMO_GENERATOR_CATALOGUE }),
     logger,
+    ...(fanout && config.redis ? { fanout, latestCache: new LatestCache(fanout.client, config.redis) } : {}),
   });
-  try {
-    await platform.start();
-  } catch (error) {
-    logger.fatal({ error: describeError(error) }, `could not start: ${describeError(error).message}`);
-    await platform.stop().catch(() => {});
-    return 1;
-  }
-  let server: Awaited<ReturnType<typeof startServer>>;
-  try {
-    server = await startServer(platform, serverOptions);
-  } catch (error) {
-    const where = `${settings.host}:${settings.port}`;
-    logger.fatal(
-      { error: describeError(error) },
-      `the HTTP server could not start on ${where}: ${describeError(error).message}`,
-    );
-    await platform.stop().catch(() => {});
-    return 1;
-  }
-
-  logger.info(
-    {
-      url: server.url,
-      startupSeconds: Math.round(performance.now() - started) / 1000,
-      pipelines: config.pipelines.map((p) => p.name),
-      sources: Object.keys(config.sources),
-      dataDir: config.dataDir,
-      api: `${server.url}/api/v1/stats`,
-      metrics: `${server.url}/metrics`,
-      docs: `${server.url}/docs`,
-    },
-    `Tributary is running: ${server.url} (Ctrl-C stops it gracefully)`,
-  );
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) {
-        logger.warn(`${signal} again: exiting without a final checkpoint`);
-        process.exit(1);
-      }
-      stopping = true;
-      logger.info({ signal }, `${signal}: stopping intake, draining pipelines, writing checkpoints`);
-      await server
-        .close()
-        .catch((error) => logger.error({ error: describeError(error) }, 'closing the HTTP server failed'));
-      await platform
-        .stop()
-        .catch((error) => logger.error({ error: describeError(error) }, 'stopping failed'));
-      logger.info('stopped');
-      resolve(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+  return serveUntilSignal({
+    logger,
+    parts: [
+      ...(fanout ? [{ name: 'Redis fan-out', start: () => fanout.start(), stop: () => fanout.close() }] : []),
+      { name: 'platform', start: () => platform.start(), stop: () => platform.stop() },
+    ],
+    api: platform,
+    serverOptions,
+    ready: (server) =>
+      logger.info(
+        {
+          url: server.url,
+          startupSeconds: Math.round(performance.now() - started) / 1000,
+          pipelines: config.pipelines.map((p) => p.name),
+          sources: Object.keys(config.sources),
+          dataDir: config.dataDir,
+          api: `${server.url}/api/v1/stats`,
+          metrics: `${server.url}/metrics`,
+          docs: `${server.url}/docs`,
+        },
+        `Tributary is running: ${server.url} (Ctrl-C stops it gracefully)`,
+      ),
   });
 };
 

@@ -19,8 +19,10 @@ import {
   type CheckpointSettings,
   checkIntakeOnKafka,
   type LogSettings,
+  type RedisSettings,
   resolveApiKeys,
   resolveLog,
+  resolveRedis,
   resolveServer,
   resolveSinks,
   resolveSources,
@@ -79,6 +81,8 @@ export interface TributaryConfig {
   readonly store: StoreSettings;
   /** The `kafka:` section: the cluster of `kafka` sources and sinks. */
   readonly kafka?: KafkaClusterSpec;
+  /** The `redis:` section: the hot cache and the live fan-out across processes. */
+  readonly redis?: RedisSettings;
   readonly checkpoint: CheckpointSettings;
   /** Worker threads for pipeline tasks (`workers`); undefined: one per core. */
   readonly workers?: number;
@@ -215,6 +219,7 @@ export const parseConfig = async (
       ? resolveKafka(config.kafka, baseDir, (at, message) => report(['kafka', ...at], message))
       : undefined,
   );
+  const redis = section('redis', () => (config.redis ? resolveRedis(config.redis, report) : undefined));
   const schemaRegistry = section('schema_registry', () =>
     config.schema_registry
       ? resolveSchemaRegistry(config.schema_registry, (at, message) =>
@@ -304,6 +309,7 @@ export const parseConfig = async (
     log: log!,
     store: store!,
     ...(kafka ? { kafka } : {}),
+    ...(redis ? { redis } : {}),
     checkpoint: checkpoint!,
     ...(config.workers === undefined ? {} : { workers: config.workers }),
     sources,

@@ -16,6 +16,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'TRIBUTARY_DATA_DIR', setting: 'data_dir', description: 'data directory' },
   { name: 'TRIBUTARY_API_KEYS', setting: 'server.api_keys', description: '"key1:read,ingest;key2:admin"' },
   { name: 'DATABASE_URL', setting: 'store', description: 'use PostgreSQL at this URL as the store' },
+  { name: 'REDIS_URL', setting: 'redis.url', description: 'Redis for the hot cache and the live fan-out' },
   { name: 'MQTT_URL', setting: 'sources.*.url', description: 'broker of every mqtt source' },
   {
     name: 'KAFKA_BROKERS',
@@ -75,6 +76,8 @@ export const applyOverrides = (data: Data, env: Environment): Map<string, string
     if (retention !== undefined) origins.set('store.retention', '');
     if (schema !== undefined) origins.set('store.schema', '');
   }
+  const redis = value('REDIS_URL');
+  if (redis !== undefined) set(['redis', 'url'], 'REDIS_URL', redis);
   const level = value('LOG_LEVEL');
   if (level !== undefined) set(['log_level'], 'LOG_LEVEL', level);
   const mqtt = value('MQTT_URL');

@@ -245,6 +245,30 @@ export const PipelineSchema = Type.Object(
   closed,
 );
 
+/** Redis between the processes of a deployment: the hot cache and the live fan-out (docs/deployment.md). */
+export const RedisSectionSchema = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      description: 'redis://[user:password@]host:6379[/db] (rediss:// for TLS); REDIS_URL overrides',
+      examples: ['redis://127.0.0.1:6379'],
+    }),
+    prefix: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.-]{1,64}$',
+        default: 'tributary',
+        description: 'Prefix of every key and channel: deployments that share a Redis each use their own',
+      }),
+    ),
+    latest_ttl: Type.Optional(
+      duration('How long the latest value of a series key stays in the hot cache after it was written', {
+        default: '1h',
+      }),
+    ),
+  },
+  closed,
+);
+
 export const ConfigSchema = Type.Object(
   {
     server: Type.Optional(ServerSchema),
@@ -258,6 +282,7 @@ export const ConfigSchema = Type.Object(
     log: Type.Optional(LogSchema),
     store: Type.Optional(StoreSchema),
     kafka: Type.Optional(KafkaSectionSchema),
+    redis: Type.Optional(RedisSectionSchema),
     schema_registry: Type.Optional(SchemaRegistrySectionSchema),
     checkpoint: Type.Optional(CheckpointSchema),
     workers: Type.Optional(

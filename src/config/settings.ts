@@ -175,6 +175,32 @@ export const resolveStore = (store: ConfigFile['store'], report: Report): StoreS
   };
 };
 
+/** The `redis:` section: the hot cache and the live fan-out between a deployment's processes. */
+export interface RedisSettings {
+  readonly url: string;
+  /** Of every key and channel. */
+  readonly prefix: string;
+  readonly latestTtlMs: number;
+}
+
+export const resolveRedis = (redis: NonNullable<ConfigFile['redis']>, report: Report): RedisSettings => {
+  try {
+    const url = new URL(redis.url);
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+      report(
+        ['redis', 'url'],
+        `"${url.protocol}" is not a Redis URL; use redis://host:6379 (rediss:// for TLS)`,
+      );
+  } catch {
+    report(['redis', 'url'], 'is not a URL; use redis://[user:password@]host:6379[/db]');
+  }
+  return {
+    url: redis.url,
+    prefix: redis.prefix ?? 'tributary',
+    latestTtlMs: millis(redis.latest_ttl, 3_600_000),
+  };
+};
+
 /** The services outside the platform that sources and sinks talk to: the `kafka:` and `schema_registry:` sections. */
 export interface ExternalServices {
   readonly kafka?: KafkaClusterSpec;

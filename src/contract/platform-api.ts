@@ -10,7 +10,7 @@ import type {
   SilenceWithStatus,
 } from './alerts.js';
 import type { PipelineStatus, StoredRecord } from './pipelines.js';
-import type { SeriesInfo, SeriesPoint, SeriesQuery } from './series.js';
+import type { SeriesInfo, SeriesLatest, SeriesPoint, SeriesQuery } from './series.js';
 import type { PlatformStats } from './stats.js';
 import type { IngestEvent, IngestResult } from './streams.js';
 
@@ -39,6 +39,8 @@ export interface PlatformApi {
   /** Stored results. */
   querySeries(name: string, query: SeriesQuery): Promise<SeriesPoint[]>;
   listSeries(): Promise<SeriesInfo[]>;
+  /** The newest result of each key (of `keys` only, when given): from the hot cache, else from the store. */
+  latestOfSeries(name: string, keys?: readonly string[]): Promise<Omit<SeriesLatest, 'name'>>;
 
   /**
    * Live updates on a channel, as `LiveChannels` (live.ts) types them: `stats`,

@@ -88,3 +88,24 @@ export const SeriesResultSchema = Type.Object({
   points: List(SeriesPointSchema),
 });
 export type SeriesResult = Static<typeof SeriesResultSchema>;
+
+/** The query string of `GET /api/v1/series/:name/latest`. */
+export const SeriesLatestQuerySchema = Type.Object({
+  key: Type.Optional(
+    Type.Array(Type.String(), { description: 'Only these keys; repeat for several (key=a&key=b)' }),
+  ),
+});
+
+/** Where the latest results came from: Redis' hot cache, or the store when the cache holds none of the series. */
+export const LATEST_SOURCES = ['cache', 'store'] as const;
+
+/** The newest result of each key, and where it came from. */
+export const SeriesLatestSchema = Type.Object({
+  name: Type.String(),
+  source: Type.Enum(LATEST_SOURCES, {
+    description:
+      '`cache`: the hot cache in Redis (keys written within `redis.latest_ttl`); `store`: the newest stored window of every key',
+  }),
+  points: List(SeriesPointSchema),
+});
+export type SeriesLatest = Static<typeof SeriesLatestSchema>;

@@ -57,13 +57,16 @@ export class Intake {
 
   /** Sources that appended within the last ten seconds. */
   activeSources(): number {
+    return this.active().length;
+  }
+
+  /** The names of the sources that appended within the last ten seconds. */
+  active(): string[] {
     const now = this.clock.now();
-    let active = 0;
-    for (const source of Object.keys(this.sources)) {
+    return Object.keys(this.sources).filter((source) => {
       const last = this.lastAppend.get(source);
-      if (last !== undefined && now - last < 10_000) active++;
-    }
-    return active;
+      return last !== undefined && now - last < 10_000;
+    });
   }
 
   /** Events POSTed to the API, appended to `stream` as JSON; the offsets they got, per partition. */

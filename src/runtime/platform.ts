@@ -18,6 +18,7 @@ import type {
   PlatformApi,
   PlatformStats,
   SeriesInfo,
+  SeriesLatest,
   SeriesPoint,
   SeriesQuery,
   StoredRecord,
@@ -25,6 +26,9 @@ import type {
 import type { Plan } from '../engine/plan/plan.js';
 import { type Clock, systemClock } from '../engine/time/clock.js';
 import { describeError, TributaryError } from '../errors.js';
+import { intakeMessage } from '../live/fleet-message.js';
+import { type LatestCache, latestOfSeries } from '../live/latest-cache.js';
+import type { RedisFanout } from '../live/redis-fanout.js';
 import type { Logger } from '../observability/logger.js';
 import { CheckpointStore } from '../store/checkpoint-store.js';
 import { openSeriesStore } from '../store/index.js';
@@ -41,6 +45,7 @@ import { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import { PlatformMetrics } from './metrics.js';
 import { sinkSpecsOf } from './pipeline-sinks.js';
+import { platformStats, publishStatus, readGauges } from './status/platform-stats.js';
 import { ProgressBoard } from './status/progress-board.js';
 import { checkIngestStream, intakeSources } from './streams.js';
 import { DEFAULT_TASK_OPTIONS, type TaskOptions, type TaskSourceSpec } from './task/task-spec.js';
@@ -88,6 +93,12 @@ export interface PlatformOptions {
   readonly clock?: Clock;
   /** Structured logs (pipeline lifecycle, dead letters, failures); default: none. */
   readonly logger?: Logger;
+  /** The other processes of a deployment, through Redis: live updates and task reports go to them too. */
+  readonly fanout?: Pick<RedisFanout, 'node' | 'publish' | 'tell'>;
+  /** The hot cache in Redis: the latest result of each key of each series stored here goes to it. */
+  readonly latestCache?: LatestCache;
+  /** False: no ingestors (generator, MQTT, file) start here; HTTP ingest still works. Default true. */
+  readonly ingestors?: boolean;
   /** Where failures are reported besides the log (tests); default: the log, or stderr without one. */
   readonly onError?: (where: string, error: unknown) => void;
 }
@@ -136,7 +147,7 @@ export class Platform implements PlatformApi {
     this.readSources = sourcesAsRead(options.sources, options.intakeOnKafka);
     const now = () => this.clock.now();
     this.latency = new LatencyTracker(10_000, now);
-    this.instruments = new PlatformMetrics((metrics) => this.readGauges(metrics));
+    this.instruments = new PlatformMetrics((metrics) => readGauges(metrics, this.progress.all(), now()));
     this.metrics = this.instruments.registry;
     this.progress = new ProgressBoard(this.instruments, this.latency, now);
     this.groups = new PipelineGroups({
@@ -185,7 +196,7 @@ export class Platform implements PlatformApi {
         registry: this.metrics,
         clock: this.clock,
         logger: options.logger,
-        publish: (event) => this.updates.publish('alerts', event),
+        publish: (event) => this.publishLive('alerts', event),
         onError: (error) => this.report('alerts', error),
       });
     }
@@ -195,7 +206,12 @@ export class Platform implements PlatformApi {
       checkpoints: CheckpointStore.on(this.store),
       stored: (series, points) => this.publishSeries(series, points),
       observe: (observations) => this.alertingState?.observe(observations),
-      report: (report) => this.progress.receive(report, this.manager?.memberOf(report) ?? MAIN),
+      report: (report) => {
+        const member = this.manager?.memberOf(report) ?? MAIN;
+        this.progress.receive(report, member);
+        const { fanout } = this.options;
+        fanout?.tell({ kind: 'task', node: fanout.node, member, report });
+      },
       commitOffsets: (group, positions) => this.groups.commit(group, positions),
     });
     const tasks: PlannedTask[] = [];
@@ -219,7 +235,8 @@ export class Platform implements PlatformApi {
     await this.manager.run(tasks);
     for (const { plan, source, tasks: planned } of grouped) await this.groups.join(plan, source, planned);
     this.alertingState?.start();
-    await this.intake.start({ dataDir: options.dataDir, generators: options.generators });
+    if (options.ingestors !== false)
+      await this.intake.start({ dataDir: options.dataDir, generators: options.generators });
     this.sampler = setInterval(() => this.sample(), 1_000);
     if (options.storeRetentionMs) {
       const maxAgeMs = options.storeRetentionMs;
@@ -252,16 +269,13 @@ export class Platform implements PlatformApi {
   }
 
   stats(): PlatformStats {
-    const pipelines = this.pipelines();
-    return {
+    return platformStats({
       eventsInPerSec: this.intake?.rate.perSecond() ?? 0,
-      eventsOutPerSec: pipelines.reduce((sum, p) => sum + p.eventsOutPerSec, 0),
       activeSources: this.intake?.activeSources() ?? 0,
-      latencyMs: { p50: this.latency.quantile(0.5), p99: this.latency.quantile(0.99) },
-      deadLettered: pipelines.reduce((sum, p) => sum + p.deadLetters, 0),
-      lateEvents: pipelines.reduce((sum, p) => sum + p.lateEvents, 0),
+      pipelines: this.pipelines(),
+      latency: this.latency,
       uptimeSec: Math.round((this.clock.now() - this.started) / 1000),
-    };
+    });
   }
 
   pipelines(): PipelineStatus[] {
@@ -296,6 +310,10 @@ export class Platform implements PlatformApi {
 
   listSeries(): Promise<SeriesInfo[]> {
     return this.requireStore().listSeries();
+  }
+
+  latestOfSeries(name: string, keys?: readonly string[]): Promise<Omit<SeriesLatest, 'name'>> {
+    return latestOfSeries(this.options.latestCache, this.requireStore(), name, keys);
   }
 
   subscribe(channel: string, listener: (update: unknown) => void): () => void {
@@ -381,29 +399,21 @@ export class Platform implements PlatformApi {
   }
 
   private publishSeries(series: string, points: SeriesPoint[]): void {
-    this.updates.publish(`series:${series}`, points);
+    this.options.latestCache?.record(series, points);
+    this.publishLive(`series:${series}`, points);
     this.alertingState?.observeSeries(series, points);
   }
 
   private sample(): void {
-    for (const pipeline of this.progress.all()) {
-      if (this.updates.has(`pipeline:${pipeline.name}`))
-        this.updates.publish(`pipeline:${pipeline.name}`, pipeline.describe());
-    }
-    if (this.updates.has('stats')) this.updates.publish('stats', this.stats());
+    publishStatus(this.updates, this.progress.all(), () => this.stats());
+    const { fanout } = this.options;
+    fanout?.tell(intakeMessage(fanout.node, this.intake));
   }
 
-  private readGauges(metrics: PlatformMetrics): void {
-    metrics.consumerLag.reset();
-    metrics.watermarkLag.reset();
-    const now = this.clock.now();
-    for (const pipeline of this.progress.all()) {
-      for (const { topic, partition, lag } of pipeline.partitionLag())
-        metrics.consumerLag.set({ pipeline: pipeline.name, topic, partition: String(partition) }, lag);
-      const watermark = pipeline.watermark();
-      if (watermark !== null)
-        metrics.watermarkLag.set({ pipeline: pipeline.name }, Math.max(0, now - watermark) / 1000);
-    }
+  /** A live update, to this process's subscribers and, through Redis, to every other process's. */
+  private publishLive(channel: string, update: unknown): void {
+    this.updates.publish(channel, update);
+    this.options.fanout?.publish(channel, update);
   }
 
   private requireIntake(): Intake {

@@ -49,11 +49,16 @@ export const buildServer = async (
       },
     });
   });
-  await registerPlugins(app, platform, resolved);
+  await registerPlugins(app, platform, resolved, options.operationsOnly === true);
   return app;
 };
 
-const registerPlugins = async (app: FastifyInstance, platform: PlatformApi, options: ResolvedOptions) => {
+const registerPlugins = async (
+  app: FastifyInstance,
+  platform: PlatformApi,
+  options: ResolvedOptions,
+  operationsOnly: boolean,
+) => {
   const metrics = createServerMetrics(platform.metrics);
   // Order matters. The WebSocket plugin's hooks come first: it marks upgrade requests so
   // that a refused one (401) gets its socket closed. CORS answers preflights before auth
@@ -67,9 +72,10 @@ const registerPlugins = async (app: FastifyInstance, platform: PlatformApi, opti
   await app.register(corsPlugin, { origins: options.corsOrigins });
   await app.register(authPlugin, { keys: options.apiKeys });
   await app.register(httpMetricsPlugin, { metrics });
-  await app.register(docsPlugin, { secured: options.apiKeys.length > 0 });
+  if (!operationsOnly) await app.register(docsPlugin, { secured: options.apiKeys.length > 0 });
   await app.register(healthPlugin, { platform });
   await app.register(metricsPlugin, { prefix: '/metrics', registry: platform.metrics });
+  if (operationsOnly) return;
   await app.register(statsPlugin, { prefix: '/api/v1/stats', platform });
   await app.register(pipelinesPlugin, { prefix: '/api/v1/pipelines', platform });
   await app.register(streamsPlugin, { prefix: '/api/v1/streams', platform, metrics });

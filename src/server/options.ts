@@ -23,6 +23,8 @@ export interface ServerOptions {
   /** A ready logger (e.g. the platform's pino instance) instead of `logger`. */
   readonly loggerInstance?: FastifyBaseLogger;
   readonly live?: LiveOptions;
+  /** Only `/healthz`, `/readyz` and `/metrics`: a process that serves no API (`tributary worker`). */
+  readonly operationsOnly?: boolean;
 }
 
 /** Bounds of the `/ws` live updates. */

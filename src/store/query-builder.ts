@@ -205,6 +205,19 @@ export const selectSeries = (t: Tables): Statement => ({
   values: [],
 });
 
+/** The newest window of each key of a series (of `keys` only, when given), by key. */
+export const selectLatest = (t: Tables, series: string, keys?: readonly string[]): Statement => {
+  const p = new Params();
+  const conditions = [`r.series = ${p.add(series)}`];
+  if (keys) conditions.push(`r.key = ANY(${p.add(keys)}::text[])`);
+  return {
+    text: `SELECT DISTINCT ON (r.key) r.key, r.window_start, r.window_end, r.fields
+      FROM ${t.results} AS r WHERE ${conditions.join(' AND ')}
+      ORDER BY r.key, r.window_start DESC, r.window_end DESC`,
+    values: p.values,
+  };
+};
+
 export const selectKeys = (t: Tables, series: string): Statement => ({
   text: `SELECT DISTINCT key FROM ${t.results} WHERE series = $1 ORDER BY key`,
   values: [series],

@@ -138,16 +138,20 @@ export class SeriesStore {
       if (q.step === undefined) {
         const { text, values } = sql.selectResults(this.#tables, series, q);
         const { rows } = await this.#backend.query<StoredRow>(text, values);
-        return rows.map((r) => ({
-          key: r.key,
-          start: Number(r.window_start),
-          end: Number(r.window_end),
-          values: r.fields,
-        }));
+        return rows.map(toPoint);
       }
       const { text, values } = sql.selectBuckets(this.#tables, series, { ...q, step: q.step });
       const { rows } = await this.#backend.query<BucketRow>(text, values);
       return foldBuckets(rows, q.step);
+    });
+  }
+
+  /** The newest stored result of each key of a series (of `keys` only, when given), by key. */
+  latest(series: string, keys?: readonly string[]): Promise<SeriesPoint[]> {
+    return this.#guard(`the latest results of series "${series}"`, async () => {
+      const { text, values } = sql.selectLatest(this.#tables, series, keys);
+      const { rows } = await this.#backend.query<StoredRow>(text, values);
+      return rows.map(toPoint);
     });
   }
 
@@ -220,6 +224,13 @@ interface StoredRow extends Record<string, unknown> {
   window_end: number | string;
   fields: Record<string, unknown>;
 }
+
+const toPoint = (r: StoredRow): SeriesPoint => ({
+  key: r.key,
+  start: Number(r.window_start),
+  end: Number(r.window_end),
+  values: r.fields,
+});
 
 interface BucketRow extends Record<string, unknown> {
   key: string;

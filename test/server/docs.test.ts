@@ -15,6 +15,7 @@ const ROUTES = [
   'post /api/v1/streams/{stream}/events',
   'get /api/v1/series',
   'get /api/v1/series/{name}',
+  'get /api/v1/series/{name}/latest',
   'get /api/v1/alerts',
   'get /api/v1/alerts/history',
   'get /api/v1/alerts/notifications',

@@ -95,6 +95,18 @@ describe('series', () => {
     expect(message).toBe('no series "page-vews"; known series: "page-views"');
   });
 
+  it('answers the newest result of each key, of the keys asked for, and where it came from', async () => {
+    expect((await get('/api/v1/series/page-views/latest')).json()).toEqual({
+      name: 'page-views',
+      source: 'store',
+      points: [points[19], points[18]],
+    });
+    expect((await get('/api/v1/series/page-views/latest?key=/home')).json().points).toEqual([points[18]]);
+    expect((await get('/api/v1/series/page-views/latest?key=/none')).json().points).toEqual([]);
+    const message = expectError(await get('/api/v1/series/page-vews/latest'), 404, 'TRB_HTTP_NOT_FOUND');
+    expect(message).toBe('no series "page-vews"; known series: "page-views"');
+  });
+
   it('answers an empty list for a known series with no points in range', async () => {
     const body = (await get('/api/v1/series/page-views?from=0&to=1000')).json();
     expect(body.points).toEqual([]);

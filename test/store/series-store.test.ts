@@ -465,6 +465,24 @@ describe.each(databases)('series store on %s', (_name, database) => {
       expect(await store.keys(odd)).toEqual([odd]);
       expect(await store.keys('no-such-series')).toEqual([]);
     });
+
+    it('answers the newest window of each key, of the keys asked for, by key', async () => {
+      await store.upsert('latest', [
+        { key: 'b', start: T0, end: T0 + MINUTE, n: 1 },
+        { key: 'b', start: T0 + 2 * MINUTE, end: T0 + 3 * MINUTE, n: 2 },
+        { key: 'a', start: T0 + MINUTE, end: T0 + 2 * MINUTE, n: 3 },
+        { key: 'c', start: T0 + 5 * MINUTE, end: T0 + 6 * MINUTE, n: 4 },
+        { key: 'c', start: T0 + 4 * MINUTE, end: T0 + 5 * MINUTE, n: 5 },
+      ]);
+
+      expect(await store.latest('latest')).toEqual([
+        { key: 'a', start: T0 + MINUTE, end: T0 + 2 * MINUTE, values: { n: 3 } },
+        { key: 'b', start: T0 + 2 * MINUTE, end: T0 + 3 * MINUTE, values: { n: 2 } },
+        { key: 'c', start: T0 + 5 * MINUTE, end: T0 + 6 * MINUTE, values: { n: 4 } },
+      ]);
+      expect((await store.latest('latest', ['c', 'b', 'z'])).map((p) => p.values.n)).toEqual([2, 4]);
+      expect(await store.latest('no-such-series')).toEqual([]);
+    });
   });
 
   describe('retention', () => {

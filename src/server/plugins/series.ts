@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   errorResponses,
   type PlatformApi,
+  SeriesLatestQuerySchema,
+  SeriesLatestSchema,
   SeriesListSchema,
   SeriesParamsSchema,
   SeriesQueryStringSchema,
@@ -59,6 +61,31 @@ export const seriesPlugin: FastifyPluginAsyncTypebox<SeriesOptions> = async (app
         ...(query.agg !== undefined && { agg: query.agg }),
         points,
       };
+    },
+  );
+
+  app.get(
+    '/:name/latest',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary:
+          'The newest result of each key of a series: from the hot cache in Redis, else from the store',
+        tags: ['series'],
+        params: SeriesParamsSchema,
+        querystring: SeriesLatestQuerySchema,
+        response: { 200: SeriesLatestSchema, ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const latest = await platform.latestOfSeries(name, request.query.key);
+      if (latest.points.length === 0) {
+        const known = (await platform.listSeries()).map((s) => s.name);
+        if (!known.includes(name))
+          throw notFound(`no series ${JSON.stringify(name)}; ${listNames('series', known)}`);
+      }
+      return { name, ...latest };
     },
   );
 };

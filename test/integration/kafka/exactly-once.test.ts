@@ -6,7 +6,6 @@
  * and in PostgreSQL must equal a reference computed from the input: every window once, with
  * its exact count — nothing lost, nothing counted twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +20,7 @@ import { newTopic, testCluster } from '../../connectors/kafka/cluster.js';
 import { kafkaBrokers } from '../../kafka.js';
 import { DATABASE_URL } from '../../store/backends.js';
 import { consumeConfluent } from './clients.js';
+import { checkAlive, newProc, type Proc, startProc, stopProc, tails } from './processes.js';
 import { countPerWindow } from './reference.js';
 
 const EVENTS = 500_000;
@@ -41,59 +41,12 @@ const reference = () => countPerWindow(EVENTS, click, WINDOW_MS);
 const random = (min: number, max: number) => min + Math.random() * (max - min);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Node {
-  readonly name: string;
-  readonly config: string;
-  readonly port: number;
-  child?: ChildProcess;
-  output: string;
-  /** Its warnings and errors, whole: what a failure is explained by. */
-  warnings: string[];
-  /** Set when the process ended without being told to: the test stops there. */
-  failed?: string;
-}
-
-const startNode = (node: Node) => {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', node.config], {
-    env: { ...process.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk) => {
-    node.output = (node.output + chunk).slice(-200_000);
-    for (const line of String(chunk).split('\n'))
-      if (/"level":"(warn|error)"/.test(line)) node.warnings.push(line.slice(0, 600));
-  });
-  child.stderr!.on('data', (chunk) => {
-    node.output = (node.output + chunk).slice(-200_000);
-  });
-  child.on('exit', (code, signal) => {
-    if (node.child === child && !stopping.has(child))
-      node.failed = `process ${node.name} exited by itself (${code ?? signal}):\n${node.output.slice(-3_000)}`;
-  });
-  node.child = child;
-};
-
-const stopping = new WeakSet<ChildProcess>();
-
-const checkAlive = (nodes: readonly Node[]) => {
-  for (const node of nodes) if (node.failed) throw new Error(node.failed);
-};
-
-const stopNode = async (node: Node, signal: NodeJS.Signals) => {
-  const child = node.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  stopping.add(child);
-  child.kill(signal);
-  await exited;
-};
-
 describe('two processes on Kafka, SIGKILLed at random moments', () => {
   const dirs: string[] = [];
-  const nodes: Node[] = [];
+  const nodes: Proc[] = [];
   const schema = `eos_${randomBytes(4).toString('hex')}`;
   afterAll(async () => {
-    for (const node of nodes) await stopNode(node, 'SIGKILL');
+    for (const node of nodes) await stopProc(node, 'SIGKILL');
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     const db = new pg.Client({ connectionString: DATABASE_URL });
     await db.connect();
@@ -111,19 +64,14 @@ describe('two processes on Kafka, SIGKILLed at random moments', () => {
     for (const name of ['a', 'b']) {
       const dir = await mkdtemp(join(tmpdir(), `tributary-eos-${name}-`));
       dirs.push(dir);
-      const node: Node = {
-        name,
-        config: join(dir, 'tributary.yaml'),
-        port: await freePort(),
-        output: '',
-        warnings: [],
-      };
+      const config = join(dir, 'tributary.yaml');
+      const port = await freePort();
       await writeFile(
-        node.config,
+        config,
         `
 data_dir: ${join(dir, 'data')}
 workers: 1
-server: { port: ${node.port} }
+server: { port: ${port} }
 store: { type: postgres, url: "${DATABASE_URL}", schema: ${schema} }
 checkpoint: { interval: 1s }
 kafka: { brokers: "${brokers}" }
@@ -143,9 +91,9 @@ pipelines:
     sinks: [per-user-topic, per-user]
 `,
       );
-      nodes.push(node);
+      nodes.push(newProc(name, ['start', '--config', config]));
     }
-    for (const node of nodes) startNode(node);
+    for (const node of nodes) startProc(node);
 
     // The clicks, keyed by user and placed as Kafka's Java clients place them, in chunks
     // spread over the run; a process dies and comes back at random moments meanwhile.
@@ -170,10 +118,10 @@ pipelines:
       for (let k = 0; k < KILLS; k++) {
         await sleep(random(3_000, 9_000));
         const node = nodes[Math.floor(Math.random() * nodes.length)];
-        await stopNode(node, 'SIGKILL');
+        await stopProc(node, 'SIGKILL');
         kills.push(node.name);
         await sleep(random(100, 1_500));
-        startNode(node);
+        startProc(node);
       }
     })();
     try {
@@ -213,11 +161,10 @@ pipelines:
           .catch(() => ({ rows: [{ n: '0' }] }));
         stored = Number(rows[0].n);
       }
-      const tails = nodes.map((n) => `--- ${n.name}\n${n.output.slice(-3_000)}`).join('\n');
-      expect(stored, `every window stored; the processes said:\n${tails}`).toBe(expected.size);
+      expect(stored, `every window stored; the processes said:\n${tails(nodes)}`).toBe(expected.size);
       // Both processes ran tasks of the pipeline at some point.
       for (const node of nodes) expect(node.output).toMatch(/assigned partitions here/);
-      for (const node of nodes) await stopNode(node, 'SIGTERM');
+      for (const node of nodes) await stopProc(node, 'SIGTERM');
 
       const { rows } = await db.query<{ key: string; window_start: string; fields: { clicks: number } }>(
         `SELECT key, window_start, fields FROM "${schema}".series_results WHERE series = 'per-user'`,

@@ -1,0 +1,36 @@
+import type { TaskReport } from '../runtime/task/task-report.js';
+
+/**
+ * What one process of a deployment tells the others through Redis, besides live updates:
+ * its tasks' reports, as they reach its own status board, and what its intake appended.
+ * API nodes build every number they show from these (and from the store), none from their
+ * own memory of work they did not do.
+ */
+export type FleetMessage =
+  | {
+      readonly kind: 'task';
+      /** The process that runs the task. */
+      readonly node: string;
+      /** Where in that process: `main` or `worker-N`. */
+      readonly member: string;
+      readonly report: TaskReport;
+    }
+  | {
+      readonly kind: 'intake';
+      readonly node: string;
+      /** Events appended since the process started (a restarted process starts again from 0). */
+      readonly appended: number;
+      /** Sources that appended within ten seconds. */
+      readonly activeSources: readonly string[];
+    };
+
+/** What a process's intake appended so far, as it tells the others once a second. */
+export const intakeMessage = (
+  node: string,
+  intake: { readonly rate: { readonly count: number }; active(): string[] } | undefined,
+): FleetMessage => ({
+  kind: 'intake',
+  node,
+  appended: intake?.rate.count ?? 0,
+  activeSources: intake?.active() ?? [],
+});

@@ -1,0 +1,210 @@
+import type { Registry } from 'prom-client';
+import type { RedisSettings } from '../config/settings.js';
+import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
+import { KafkaAppender } from '../connectors/kafka/kafka-appender.js';
+import type { SinkSpec } from '../connectors/registry.js';
+import type {
+  IngestEvent,
+  IngestResult,
+  PipelineStatus,
+  PlatformApi,
+  PlatformStats,
+  SeriesInfo,
+  SeriesLatest,
+  SeriesPoint,
+  SeriesQuery,
+  StoredRecord,
+} from '../contract/index.js';
+import type { Plan } from '../engine/plan/plan.js';
+import { type Clock, systemClock } from '../engine/time/clock.js';
+import { TributaryError } from '../errors.js';
+import { intakeMessage } from '../live/fleet-message.js';
+import { LatestCache, latestOfSeries } from '../live/latest-cache.js';
+import { RedisFanout } from '../live/redis-fanout.js';
+import type { Logger } from '../observability/logger.js';
+import { openSeriesStore } from '../store/index.js';
+import type { SeriesStore } from '../store/series-store.js';
+import { Intake, type SourceSpec } from './intake.js';
+import { prepareKafkaTopics } from './kafka-topics.js';
+import { LatencyTracker } from './latency-tracker.js';
+import { LiveUpdates } from './live-updates.js';
+import { PlatformMetrics } from './metrics.js';
+import { sinkSpecsOf } from './pipeline-sinks.js';
+import { FleetBoard } from './status/fleet-board.js';
+import { platformStats, publishStatus, readGauges } from './status/platform-stats.js';
+import { ProgressBoard } from './status/progress-board.js';
+import { checkIngestStream, intakeSources } from './streams.js';
+
+export interface ApiNodeOptions {
+  /** The PostgreSQL store the workers write their results to. */
+  readonly store: { readonly url: string; readonly schema?: string };
+  /** The sources of the configuration: HTTP ingest appends to the Kafka topic of each name. */
+  readonly sources: Readonly<Record<string, SourceSpec>>;
+  /** The cluster intake appends to (`log: { type: kafka }`); none: the configuration has no intake sources. */
+  readonly intakeOnKafka?: KafkaClusterSpec;
+  /** Partitions of the topic of a source intake appends to, when this node creates it. */
+  readonly partitionsFor: (topic: string) => number;
+  readonly sinks?: Readonly<Record<string, SinkSpec>>;
+  /** The pipelines the workers run: their statuses are built from the workers' reports. */
+  readonly pipelines: readonly Plan[];
+  readonly redis: RedisSettings;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/**
+ * An API node of a deployment (`tributary api`): serving only, and stateless. HTTP ingest
+ * produces to Kafka; stored results come from PostgreSQL; pipeline statuses, rates and
+ * latency are built from the workers' task reports, received through Redis, and live
+ * updates (`series:<name>`, `alerts`) arrive the same way — so any number of API nodes
+ * behind a load balancer show the same numbers, none from their own memory of work done
+ * elsewhere. `stats` and `pipeline:<name>` are published here once a second from that.
+ */
+export class ApiNode implements PlatformApi {
+  readonly metrics: Registry;
+  private readonly instruments: PlatformMetrics;
+  private readonly clock: Clock;
+  private readonly updates = new LiveUpdates();
+  private readonly latency: LatencyTracker;
+  private readonly progress: ProgressBoard;
+  private readonly fleet: FleetBoard;
+  private readonly fanout: RedisFanout;
+  /** Read before the store: the workers write the latest result of each key to it. */
+  private readonly latest: LatestCache;
+  private appender: KafkaAppender | undefined;
+  private intake: Intake | undefined;
+  private store: SeriesStore | undefined;
+  private sampler: NodeJS.Timeout | undefined;
+  private started = 0;
+  private isReady = false;
+
+  constructor(private readonly options: ApiNodeOptions) {
+    this.clock = options.clock ?? systemClock;
+    const now = () => this.clock.now();
+    this.latency = new LatencyTracker(10_000, now);
+    this.instruments = new PlatformMetrics((metrics) => readGauges(metrics, this.progress.all(), now()));
+    this.metrics = this.instruments.registry;
+    this.progress = new ProgressBoard(this.instruments, this.latency, now);
+    for (const plan of options.pipelines)
+      this.progress.add(plan, Object.keys(sinkSpecsOf(plan, options.sinks)));
+    this.fleet = new FleetBoard(this.progress, now);
+    this.fanout = new RedisFanout(
+      options.redis,
+      {
+        live: (channel, update) => this.updates.publish(channel, update),
+        fleet: (message) => this.fleet.receive(message),
+      },
+      options.logger,
+    );
+    this.latest = new LatestCache(this.fanout.client, options.redis, now);
+  }
+
+  /** This process, as the others of the deployment see it (`host/pid`). */
+  get node(): string {
+    return this.fanout.node;
+  }
+
+  async start(): Promise<void> {
+    const { options } = this;
+    this.started = this.clock.now();
+    await this.fanout.start();
+    this.store = await openSeriesStore({
+      backend: 'postgres',
+      url: options.store.url,
+      schema: options.store.schema,
+    });
+    const cluster = options.intakeOnKafka;
+    const streams = this.streams();
+    if (cluster) {
+      const topics = streams.map((topic) => ({ topic, partitions: options.partitionsFor(topic) }));
+      const counts = await prepareKafkaTopics({ cluster, topics }, {}, {});
+      for (const { topic, partitions } of topics) counts.set(topic, counts.get(topic) ?? partitions);
+      this.appender = new KafkaAppender(cluster, (topic) => counts.get(topic));
+      this.intake = new Intake(this.appender, options.sources, this.instruments, this.clock);
+    } else if (streams.length > 0) {
+      throw new TributaryError(
+        'TRB_CONFIG_INVALID',
+        `the API node appends intake to Kafka: sources ${streams.join(', ')} need log: { type: kafka }`,
+      );
+    }
+    this.sampler = setInterval(() => this.sample(), 1_000);
+    this.isReady = true;
+  }
+
+  async stop(): Promise<void> {
+    this.isReady = false;
+    clearInterval(this.sampler);
+    await this.appender?.close();
+    await this.fanout.close();
+    await this.store?.close();
+  }
+
+  ready(): boolean {
+    return this.isReady;
+  }
+
+  stats(): PlatformStats {
+    return platformStats({
+      eventsInPerSec: this.fleet.eventsInPerSec(),
+      activeSources: this.fleet.activeSources(),
+      pipelines: this.pipelines(),
+      latency: this.latency,
+      uptimeSec: Math.round((this.clock.now() - this.started) / 1000),
+    });
+  }
+
+  pipelines(): PipelineStatus[] {
+    return this.progress.all().map((p) => p.describe());
+  }
+
+  pipeline(name: string): PipelineStatus | undefined {
+    return this.progress.get(name)?.describe();
+  }
+
+  deadLetters(pipeline: string, limit: number): StoredRecord[] {
+    return this.progress.get(pipeline)?.recentDeadLetters.latest(limit) ?? [];
+  }
+
+  lateEvents(pipeline: string, limit: number): StoredRecord[] {
+    return this.progress.get(pipeline)?.recentLate.latest(limit) ?? [];
+  }
+
+  streams(): string[] {
+    return intakeSources(this.options.sources);
+  }
+
+  ingest(stream: string, events: readonly IngestEvent[]): Promise<IngestResult> {
+    checkIngestStream(this.options.sources, stream);
+    if (!this.intake) throw notStarted();
+    return this.intake.ingest(stream, events);
+  }
+
+  querySeries(name: string, query: SeriesQuery): Promise<SeriesPoint[]> {
+    if (!this.store) throw notStarted();
+    return this.store.query(name, query);
+  }
+
+  listSeries(): Promise<SeriesInfo[]> {
+    if (!this.store) throw notStarted();
+    return this.store.listSeries();
+  }
+
+  latestOfSeries(name: string, keys?: readonly string[]): Promise<Omit<SeriesLatest, 'name'>> {
+    if (!this.store) throw notStarted();
+    return latestOfSeries(this.latest, this.store, name, keys);
+  }
+
+  subscribe(channel: string, listener: (update: unknown) => void): () => void {
+    return this.updates.subscribe(channel, listener);
+  }
+
+  /** Once a second: silent processes forgotten, this node's intake told, `stats` and `pipeline:<name>` published. */
+  private sample(): void {
+    this.fleet.prune();
+    this.fanout.tell(intakeMessage(this.fanout.node, this.intake));
+    publishStatus(this.updates, this.progress.all(), () => this.stats());
+  }
+}
+
+const notStarted = () =>
+  new TributaryError('TRB_NOT_STARTED', 'the API node is not started; call start() first');
