@@ -205,8 +205,16 @@ export class GroupMember {
     }
     const taken = [...this.target].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
     if (taken.length > 0 && !this.closing) {
-      await this.options.assign(taken);
+      // Owned from the moment their tasks start: starting takes seconds, and a heartbeat
+      // meanwhile that left them out would tell the coordinator they are free, so that it
+      // gave them to a member joining then while they still start here.
       for (const p of taken) this.owned.add(p);
+      try {
+        await this.options.assign(taken);
+      } catch (error) {
+        for (const p of taken) this.owned.delete(p);
+        throw error;
+      }
       this.beatNow();
     }
   }
