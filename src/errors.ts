@@ -188,6 +188,10 @@ export const ERROR_CODES = {
     domain: 'external',
     summary: 'A notifier (webhook, e-mail, chat) failed to deliver after its retries.',
   },
+  TRB_ALERT_NO_EVALUATOR: {
+    domain: 'external',
+    summary: 'No API node of the deployment evaluates the alert rules now, or it did not answer in time.',
+  },
   // The runtime (src/runtime).
   TRB_NOT_STARTED: { domain: 'user', summary: 'The platform was used before start() or after stop().' },
   // Configuration (src/config).

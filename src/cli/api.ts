@@ -27,6 +27,7 @@ export const runApi = async (options: { readonly config: string }): Promise<numb
     sinks: config.sinks,
     pipelines: config.pipelines.map((p) => p.plan),
     redis,
+    ...(config.alerts ? { alerts: config.alerts } : {}),
     logger,
   });
   return serveUntilSignal({

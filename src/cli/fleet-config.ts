@@ -29,9 +29,5 @@ export const fleetProblems = (config: TributaryConfig, role: FleetRole): string[
         `log.type: sources ${onLog.map((s) => `"${s}"`).join(', ')} would go to one process's embedded log; set log: { type: kafka } so that intake appends to Kafka, where every worker reads it`,
       );
   }
-  if (config.alerts)
-    problems.push(
-      `alerts: alert rules are evaluated by tributary start only, not yet by a fleet of processes (each rule needs exactly one evaluator); remove the alerts section here, or run tributary start`,
-    );
   return problems;
 };

@@ -35,6 +35,9 @@ export const runWorker = async (options: WorkerOptions): Promise<number> => {
     logger,
     fanout,
     latestCache: new LatestCache(fanout.client, config.redis),
+    // An API node evaluates the alert rules; the pattern rules' pipelines run here.
+    forwardObservations: (observations) =>
+      fanout.tell({ kind: 'observations', node: fanout.node, observations }),
     ingestors: options.withIntake === true,
   });
   return serveUntilSignal({

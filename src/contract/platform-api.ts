@@ -57,26 +57,30 @@ export interface PlatformApi {
 
 /**
  * What the alert routes use of the alert engine. Rule and silence documents are checked by
- * the engine, which throws a `TributaryError` naming the field at fault.
+ * the engine, which throws a `TributaryError` naming the field at fault. The engine answers
+ * at once; an API node of a deployment asks the node that evaluates the rules, and waits.
  */
 export interface AlertingApi {
   /** Alerts held now, most severe and newest first. */
-  alerts(filter?: { readonly state?: AlertState | readonly AlertState[] }): AlertView[];
-  alert(fingerprint: string): AlertView | undefined;
+  alerts(filter?: { readonly state?: AlertState | readonly AlertState[] }): Answer<AlertView[]>;
+  alert(fingerprint: string): Answer<AlertView | undefined>;
   /** State changes, newest first. */
   history(query?: { readonly limit?: number }): Promise<AlertTransition[]>;
   /** Notifications sent or failed, newest first. */
   notifications(query?: { readonly limit?: number }): Promise<NotificationRecord[]>;
-  rules(): RuleBody[];
-  rule(name: string): RuleBody;
-  upsertRule(rule: RuleBody): void;
-  removeRule(name: string): void;
-  silences(): SilenceWithStatus[];
-  addSilence(silence: SilenceBody): Silence;
-  expireSilence(id: string): Silence;
+  rules(): Answer<RuleBody[]>;
+  rule(name: string): Answer<RuleBody>;
+  upsertRule(rule: RuleBody): Answer<void>;
+  removeRule(name: string): Answer<void>;
+  silences(): Answer<SilenceWithStatus[]>;
+  addSilence(silence: SilenceBody): Answer<Silence>;
+  expireSilence(id: string): Answer<Silence>;
   /** Silences one alert: matchers on all its labels, for `duration` (ms or "1h"). */
   silenceAlert(
     fingerprint: string,
     options: { readonly duration: number | string; readonly createdBy?: string; readonly comment?: string },
-  ): Silence;
+  ): Answer<Silence>;
 }
+
+/** A value now, or once another process answered. */
+export type Answer<T> = T | Promise<T>;

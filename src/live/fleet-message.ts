@@ -1,3 +1,6 @@
+import type { Observation } from '../alerts/model.js';
+import type { AlertingApi } from '../contract/index.js';
+import type { ErrorInfo } from '../errors.js';
 import type { TaskReport } from '../runtime/task/task-report.js';
 
 /**
@@ -22,6 +25,29 @@ export type FleetMessage =
       readonly appended: number;
       /** Sources that appended within ten seconds. */
       readonly activeSources: readonly string[];
+    }
+  | {
+      /** What the pattern-rule pipelines of a worker found, for the node that evaluates the rules. */
+      readonly kind: 'observations';
+      readonly node: string;
+      readonly observations: readonly Observation[];
+    }
+  | {
+      /** An alert route of an API node, asking the node that evaluates the rules. */
+      readonly kind: 'alerting-call';
+      readonly node: string;
+      readonly id: string;
+      readonly method: keyof AlertingApi;
+      readonly args: readonly unknown[];
+    }
+  | {
+      readonly kind: 'alerting-answer';
+      readonly node: string;
+      /** The node that asked. */
+      readonly to: string;
+      readonly id: string;
+      readonly value?: unknown;
+      readonly error?: ErrorInfo;
     };
 
 /** What a process's intake appended so far, as it tells the others once a second. */

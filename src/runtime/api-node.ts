@@ -1,9 +1,11 @@
 import type { Registry } from 'prom-client';
+import type { AlertingDocument } from '../alerts/schema.js';
 import type { RedisSettings } from '../config/settings.js';
 import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
 import { KafkaAppender } from '../connectors/kafka/kafka-appender.js';
 import type { SinkSpec } from '../connectors/registry.js';
 import type {
+  AlertingApi,
   IngestEvent,
   IngestResult,
   PipelineStatus,
@@ -17,13 +19,14 @@ import type {
 } from '../contract/index.js';
 import type { Plan } from '../engine/plan/plan.js';
 import { type Clock, systemClock } from '../engine/time/clock.js';
-import { TributaryError } from '../errors.js';
+import { describeError, TributaryError } from '../errors.js';
 import { intakeMessage } from '../live/fleet-message.js';
 import { LatestCache, latestOfSeries } from '../live/latest-cache.js';
 import { RedisFanout } from '../live/redis-fanout.js';
 import type { Logger } from '../observability/logger.js';
-import { openSeriesStore } from '../store/index.js';
+import { DEFAULT_SCHEMA, openSeriesStore } from '../store/index.js';
 import type { SeriesStore } from '../store/series-store.js';
+import { FleetAlerting } from './fleet-alerting.js';
 import { Intake, type SourceSpec } from './intake.js';
 import { prepareKafkaTopics } from './kafka-topics.js';
 import { LatencyTracker } from './latency-tracker.js';
@@ -48,6 +51,8 @@ export interface ApiNodeOptions {
   /** The pipelines the workers run: their statuses are built from the workers' reports. */
   readonly pipelines: readonly Plan[];
   readonly redis: RedisSettings;
+  /** The `alerts:` section: evaluated by one API node of the deployment at a time (fleet-alerting.ts). */
+  readonly alerts?: AlertingDocument;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -59,6 +64,8 @@ export interface ApiNodeOptions {
  * updates (`series:<name>`, `alerts`) arrive the same way — so any number of API nodes
  * behind a load balancer show the same numbers, none from their own memory of work done
  * elsewhere. `stats` and `pipeline:<name>` are published here once a second from that.
+ * With an `alerts:` section, one API node of the deployment evaluates the rules
+ * (fleet-alerting.ts) and the others ask it.
  */
 export class ApiNode implements PlatformApi {
   readonly metrics: Registry;
@@ -74,6 +81,7 @@ export class ApiNode implements PlatformApi {
   private appender: KafkaAppender | undefined;
   private intake: Intake | undefined;
   private store: SeriesStore | undefined;
+  private alertingState: FleetAlerting | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private started = 0;
   private isReady = false;
@@ -91,8 +99,15 @@ export class ApiNode implements PlatformApi {
     this.fanout = new RedisFanout(
       options.redis,
       {
-        live: (channel, update) => this.updates.publish(channel, update),
-        fleet: (message) => this.fleet.receive(message),
+        live: (channel, update) => {
+          this.updates.publish(channel, update);
+          if (channel.startsWith('series:'))
+            this.alertingState?.observeSeries(channel.slice('series:'.length), update as SeriesPoint[]);
+        },
+        fleet: (message) => {
+          this.fleet.receive(message);
+          this.alertingState?.receive(message);
+        },
       },
       options.logger,
     );
@@ -113,6 +128,25 @@ export class ApiNode implements PlatformApi {
       url: options.store.url,
       schema: options.store.schema,
     });
+    if (options.alerts) {
+      this.alertingState = new FleetAlerting({
+        document: options.alerts,
+        store: this.store,
+        database: { url: options.store.url, schema: options.store.schema ?? DEFAULT_SCHEMA },
+        registry: this.metrics,
+        clock: this.clock,
+        logger: options.logger,
+        node: this.fanout.node,
+        tell: (message) => this.fanout.tell(message),
+        publish: (event) => {
+          this.updates.publish('alerts', event);
+          this.fanout.publish('alerts', event);
+        },
+        onError: (error) =>
+          options.logger?.error({ error: describeError(error) }, `alerting: ${describeError(error).message}`),
+      });
+      await this.alertingState.start();
+    }
     const cluster = options.intakeOnKafka;
     const streams = this.streams();
     if (cluster) {
@@ -134,6 +168,7 @@ export class ApiNode implements PlatformApi {
   async stop(): Promise<void> {
     this.isReady = false;
     clearInterval(this.sampler);
+    await this.alertingState?.stop();
     await this.appender?.close();
     await this.fanout.close();
     await this.store?.close();
@@ -196,6 +231,11 @@ export class ApiNode implements PlatformApi {
 
   subscribe(channel: string, listener: (update: unknown) => void): () => void {
     return this.updates.subscribe(channel, listener);
+  }
+
+  /** The engine where this node evaluates the rules; otherwise the node that does, asked through Redis. */
+  alerting(): AlertingApi | undefined {
+    return this.alertingState?.api();
   }
 
   /** Once a second: silent processes forgotten, this node's intake told, `stats` and `pipeline:<name>` published. */

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import type { Observation } from '../alerts/model.js';
 import type { AlertingDocument } from '../alerts/schema.js';
 import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
 import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
@@ -88,6 +89,11 @@ export interface PlatformOptions {
   readonly pipelineTasks?: Partial<TaskOptions>;
   /** The `alerts:` section: rules, routes, receivers, silences. None: no alerting. */
   readonly alerts?: AlertingDocument;
+  /**
+   * A worker of a deployment, where an API node evaluates the rules: the pattern-rule
+   * pipelines run here and their observations go there; no alert engine runs here.
+   */
+  readonly forwardObservations?: (observations: readonly Observation[]) => void;
   /** The generators `generator` sources name (the CLI passes the demo's); none: such sources cannot start. */
   readonly generators?: GeneratorCatalogue;
   readonly clock?: Clock;
@@ -189,7 +195,7 @@ export class Platform implements PlatformApi {
     this.logAccess = localLogAccess(log, partitionsFor);
     const appender = intakeAppender(log, this.kafkaIntake, options.sources);
     this.intake = new Intake(appender, options.sources, this.instruments, this.clock);
-    if (options.alerts) {
+    if (options.alerts && !options.forwardObservations) {
       this.alertingState = await PlatformAlerting.open({
         document: options.alerts,
         store: this.store,
@@ -205,7 +211,7 @@ export class Platform implements PlatformApi {
       store: this.store,
       checkpoints: CheckpointStore.on(this.store),
       stored: (series, points) => this.publishSeries(series, points),
-      observe: (observations) => this.alertingState?.observe(observations),
+      observe: options.forwardObservations ?? ((observations) => this.alertingState?.observe(observations)),
       report: (report) => {
         const member = this.manager?.memberOf(report) ?? MAIN;
         this.progress.receive(report, member);

@@ -20,16 +20,9 @@ sources: { clicks: { type: http } }
   it('names each setting a single process would keep to itself, and its fix', async () => {
     const config = await parse(`
 sources: { clicks: { type: http }, sensors: { type: mqtt, url: "mqtt://127.0.0.1", topic: "s/#" } }
-alerts:
-  rules:
-    - name: busy
-      type: threshold
-      series: clicks-per-minute
-      field: clicks
-      threshold: 10
 `);
     const problems = fleetProblems(config, 'worker');
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['store', 'redis', 'log.type', 'alerts']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['store', 'redis', 'log.type']);
     expect(problems[0]).toContain('tributary worker shares results and checkpoints through PostgreSQL');
     expect(problems[1]).toContain('(or REDIS_URL)');
     expect(problems[2]).toContain('sources "clicks", "sensors" would go to one process\'s embedded log');

@@ -42,6 +42,7 @@ export class FleetBoard {
       });
       return;
     }
+    if (message.kind !== 'intake') return;
     const before = this.intake.get(message.node);
     // What a process appended before this node first heard of it is not a rate; a restarted
     // process counts from 0 again, so all it reports then is growth.

@@ -66,7 +66,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       const bad = states?.find((s) => !(ALERT_STATES as readonly string[]).includes(s));
       if (bad)
         throw badRequest(`state: ${JSON.stringify(bad)} is not a state; use ${ALERT_STATES.join(', ')}`);
-      return { alerts: alerting().alerts({ state: states as AlertState[] | undefined }) };
+      return { alerts: await alerting().alerts({ state: states as AlertState[] | undefined }) };
     },
   );
 
@@ -109,7 +109,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       },
     },
     async () => ({
-      rules: alerting().rules(),
+      rules: await alerting().rules(),
     }),
   );
 
@@ -126,8 +126,8 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       },
     },
     async (request) => {
-      alerting().upsertRule({ ...request.body, name: request.params.name });
-      return { rule: alerting().rule(request.params.name) };
+      await alerting().upsertRule({ ...request.body, name: request.params.name });
+      return { rule: await alerting().rule(request.params.name) };
     },
   );
 
@@ -143,7 +143,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       },
     },
     async (request) => {
-      alerting().removeRule(request.params.name);
+      await alerting().removeRule(request.params.name);
       return { removed: request.params.name };
     },
   );
@@ -159,7 +159,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       },
     },
     async () => ({
-      silences: alerting().silences(),
+      silences: await alerting().silences(),
     }),
   );
 
@@ -176,7 +176,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
     },
     async (request, reply) => {
       reply.code(201);
-      return { silence: alerting().addSilence(request.body) };
+      return { silence: await alerting().addSilence(request.body) };
     },
   );
 
@@ -191,7 +191,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
         response: { 200: SilenceAnswerSchema, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => ({ silence: alerting().expireSilence(request.params.id) }),
+    async (request) => ({ silence: await alerting().expireSilence(request.params.id) }),
   );
 
   app.post(
@@ -210,7 +210,11 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<AlertsOptions> = async (app
       reply.code(201);
       const { duration, comment } = request.body;
       return {
-        silence: alerting().silenceAlert(request.params.fingerprint, { duration, comment, createdBy: 'api' }),
+        silence: await alerting().silenceAlert(request.params.fingerprint, {
+          duration,
+          comment,
+          createdBy: 'api',
+        }),
       };
     },
   );
