@@ -160,6 +160,28 @@ sources:
     ]);
   });
 
+  it("REDIS_URL replaces redis.url, keeping the file's other redis settings, or makes the section", async () => {
+    const file = 'redis: { url: "redis://file-cache:6379", prefix: staging, latest_ttl: 5m }\n';
+    expect((await load(file, { REDIS_URL: 'redis://:pw@env-cache:6379/1' })).redis).toEqual({
+      url: 'redis://:pw@env-cache:6379/1',
+      prefix: 'staging',
+      latestTtlMs: 300_000,
+    });
+    // As with DATABASE_URL, the variable alone is enough: the deployment's processes need nothing else.
+    expect((await load('', { REDIS_URL: 'redis://env-cache:6379' })).redis).toEqual({
+      url: 'redis://env-cache:6379',
+      prefix: 'tributary',
+      latestTtlMs: 3_600_000,
+    });
+    expect((await load(file, { REDIS_URL: '' })).redis?.url).toBe('redis://file-cache:6379');
+  });
+
+  it('REDIS_URL is validated like redis.url, and its error names the variable', async () => {
+    expect(await messages('', { REDIS_URL: 'http://cache:6379' })).toEqual([
+      '/etc/tributary/pipelines.yaml: environment variable REDIS_URL: redis.url: "http:" is not a Redis URL; use redis://host:6379 (rediss:// for TLS)',
+    ]);
+  });
+
   it('are listed for the docs', () => {
     expect(ENV_OVERRIDES.map((o) => o.name)).toEqual([
       'PORT',
@@ -167,6 +189,7 @@ sources:
       'TRIBUTARY_DATA_DIR',
       'TRIBUTARY_API_KEYS',
       'DATABASE_URL',
+      'REDIS_URL',
       'MQTT_URL',
       'KAFKA_BROKERS',
       'LOG_LEVEL',

@@ -259,6 +259,31 @@ sinks:
     ],
   },
   {
+    what: 'a redis URL of another scheme',
+    yaml: 'redis: { url: "http://cache:6379" }\n',
+    messages: [
+      'pipelines.yaml:1: redis.url: "http:" is not a Redis URL; use redis://host:6379 (rediss:// for TLS)',
+    ],
+  },
+  {
+    what: 'a redis URL that is not a URL',
+    yaml: 'redis:\n  url: "127.0.0.1:6379"\n',
+    messages: ['pipelines.yaml:2: redis.url: is not a URL; use redis://[user:password@]host:6379[/db]'],
+  },
+  {
+    what: 'a redis prefix that would not be one key segment, and a TTL that is not a duration',
+    yaml: 'redis: { url: "redis://cache:6379", prefix: "team a:live", latest_ttl: forever }\n',
+    messages: [
+      'pipelines.yaml:1: redis.prefix: "team a:live" does not match ^[A-Za-z0-9_.-]{1,64}$',
+      'pipelines.yaml:1: redis.latest_ttl: "forever" is not a duration; use a string like "500ms", "10s", "1m", "1h" or "1d"',
+    ],
+  },
+  {
+    what: 'a redis section without its URL',
+    yaml: 'redis: { prefix: staging }\n',
+    messages: ['pipelines.yaml:1: redis: missing required field "url", e.g. "redis://127.0.0.1:6379"'],
+  },
+  {
     what: 'a consumer group on a pipeline that reads no Kafka',
     yaml: `sources:
   clicks: { type: http }

@@ -189,6 +189,37 @@ sources:
   });
 });
 
+describe('the redis: section', () => {
+  it('resolves with the documented defaults: prefix tributary, the latest values kept an hour', async () => {
+    const config = await parseConfig('redis: { url: "redis://:pw@cache:6379/2" }\n', {
+      file: 'redis.yaml',
+      env: {},
+    });
+    expect(config.redis).toEqual({
+      url: 'redis://:pw@cache:6379/2',
+      prefix: 'tributary',
+      latestTtlMs: 3_600_000,
+    });
+  });
+
+  it('takes a prefix and a TTL, and a TLS URL', async () => {
+    const config = await parseConfig(
+      'redis: { url: "rediss://cache.example.com:6380", prefix: staging-eu.1, latest_ttl: 90s }\n',
+      { file: 'redis.yaml', env: {} },
+    );
+    expect(config.redis).toEqual({
+      url: 'rediss://cache.example.com:6380',
+      prefix: 'staging-eu.1',
+      latestTtlMs: 90_000,
+    });
+  });
+
+  it('is absent without the section: a single process needs no Redis', async () => {
+    const config = await parseConfig('', { file: 'empty.yaml', env: {} });
+    expect(config).not.toHaveProperty('redis');
+  });
+});
+
 describe('partitions of the log topics', () => {
   it('gives every topic log.partitions, and a source that says so its own topic another count', async () => {
     const config = await parseConfig(
