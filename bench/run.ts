@@ -23,6 +23,7 @@ const BENCHMARKS = [
   'parallel-pipelines',
   'healthz-under-load',
   'kafka-throughput',
+  'scale-out',
 ];
 
 const requested = process.argv.slice(2);
