@@ -180,7 +180,10 @@ export class MemoryPlatform implements PlatformApi {
   }
 
   /** The store's answer: the newest window of each key (the cache is Redis', tested with it). */
-  async latestOfSeries(name: string, keys?: readonly string[]): Promise<{ source: 'store'; points: SeriesPoint[] }> {
+  async latestOfSeries(
+    name: string,
+    keys?: readonly string[],
+  ): Promise<{ source: 'store'; points: SeriesPoint[] }> {
     const newest = new Map<string, SeriesPoint>();
     for (const p of this.storedPoints.get(name) ?? []) {
       const held = newest.get(p.key);

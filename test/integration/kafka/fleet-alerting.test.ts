@@ -16,7 +16,7 @@ import type { AlertView } from '../../../src/contract/index.js';
 import { freePort } from '../../cli/helpers.js';
 import { kafkaBrokers } from '../../kafka.js';
 import { DATABASE_URL } from '../../store/backends.js';
-import { checkAlive, newProc, type Proc, startProc, stopProc, tails } from './processes.js';
+import { checkAlive, type Proc, startNode, stopProc, tails } from './processes.js';
 
 const T0 = 1_700_000_000_000;
 const LEADING = /this API node evaluates the alert rules now/;
@@ -100,17 +100,8 @@ alerts:
       webhook_configs: [{ url: "http://127.0.0.1:${hookPort}/alerts" }]
 `,
     );
-    const start = async (name: string, command: 'api' | 'worker') => {
-      const port = await freePort();
-      const p = newProc(name, [command, '--config', config], {
-        DATABASE_URL,
-        PORT: String(port),
-        TRIBUTARY_DATA_DIR: join(dir, name),
-      });
-      procs.push(p);
-      startProc(p);
-      return { proc: p, url: `http://127.0.0.1:${port}` };
-    };
+    const start = (name: string, command: 'api' | 'worker') =>
+      startNode(procs, { name, command, config, dir }, { DATABASE_URL });
     const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 60_000) => {
       const deadline = Date.now() + ms;
       while (Date.now() < deadline) {

@@ -20,10 +20,10 @@ import type {
   SeriesLatest,
   SeriesPoint,
 } from '../../../src/contract/index.js';
-import { CLI, freePort } from '../../cli/helpers.js';
+import { CLI } from '../../cli/helpers.js';
 import { kafkaBrokers } from '../../kafka.js';
 import { DATABASE_URL } from '../../store/backends.js';
-import { checkAlive, newProc, type Proc, startProc, stopProc, tails } from './processes.js';
+import { checkAlive, type Proc, startNode, stopProc, tails } from './processes.js';
 import { countPerWindow } from './reference.js';
 
 const EVENTS = 36_000;
@@ -102,17 +102,8 @@ pipelines:
     sink: ${series}
 `,
     );
-    const proc = async (name: string, command: 'api' | 'worker') => {
-      const port = await freePort();
-      const p = newProc(name, [command, '--config', config], {
-        DATABASE_URL,
-        PORT: String(port),
-        TRIBUTARY_DATA_DIR: join(dir, name),
-      });
-      procs.push(p);
-      startProc(p);
-      return { proc: p, url: `http://127.0.0.1:${port}` };
-    };
+    const proc = (name: string, command: 'api' | 'worker') =>
+      startNode(procs, { name, command, config, dir }, { DATABASE_URL });
     const ready = async (node: { proc: Proc; url: string }) => {
       const deadline = Date.now() + 90_000;
       while (Date.now() < deadline) {

@@ -3,7 +3,8 @@
  * their output kept for the failure message, and an exit nobody asked for reported.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { CLI } from '../../cli/helpers.js';
+import { join } from 'node:path';
+import { CLI, freePort } from '../../cli/helpers.js';
 
 export interface Proc {
   readonly name: string;
@@ -70,3 +71,36 @@ export const checkAlive = (procs: readonly Proc[]): void => {
 /** The last lines of each process's output, for an assertion's message. */
 export const tails = (procs: readonly Proc[], chars = 3_000): string =>
   procs.map((p) => `--- ${p.name}\n${p.output.slice(-chars)}`).join('\n');
+
+/** A process of a deployment, as the tests address it. */
+export interface Node {
+  readonly proc: Proc;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+}
+
+/**
+ * Starts `tributary <command> --config <config>` as one process of a deployment: one file for
+ * every process, what differs (port, data directory) from the environment, as in
+ * docs/deployment.md. Added to `procs`.
+ */
+export const startNode = async (
+  procs: Proc[],
+  run: {
+    readonly name: string;
+    readonly command: 'api' | 'worker';
+    readonly config: string;
+    readonly dir: string;
+  },
+  env: Readonly<Record<string, string>>,
+): Promise<Node> => {
+  const port = await freePort();
+  const proc = newProc(run.name, [run.command, '--config', run.config], {
+    ...env,
+    PORT: String(port),
+    TRIBUTARY_DATA_DIR: join(run.dir, run.name),
+  });
+  procs.push(proc);
+  startProc(proc);
+  return { proc, url: `http://127.0.0.1:${port}` };
+};
