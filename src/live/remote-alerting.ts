@@ -80,10 +80,7 @@ export class RemoteAlerting implements AlertingApi {
   }
 }
 
-/**
- * Answers a call with what `alerting` returns or throws; undefined when this node does not
- * evaluate the rules (another one answers).
- */
+/** The answer to a call: what `alerting` (the engine of the evaluating node) returns or throws. */
 export const answerCall = async (alerting: AlertingApi, call: Call, node: string): Promise<AnswerMessage> => {
   const base = { kind: 'alerting-answer', node, to: call.node, id: call.id } as const;
   try {

@@ -29,13 +29,13 @@ import type { SeriesStore } from '../store/series-store.js';
 import { FleetAlerting } from './fleet-alerting.js';
 import { Intake, type SourceSpec } from './intake.js';
 import { prepareKafkaTopics } from './kafka-topics.js';
-import { LatencyTracker } from './latency-tracker.js';
+import type { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
-import { PlatformMetrics } from './metrics.js';
+import type { PlatformMetrics } from './metrics.js';
 import { sinkSpecsOf } from './pipeline-sinks.js';
 import { FleetBoard } from './status/fleet-board.js';
-import { platformStats, publishStatus, readGauges } from './status/platform-stats.js';
-import { ProgressBoard } from './status/progress-board.js';
+import { platformStats, publishStatus, statusParts } from './status/platform-stats.js';
+import type { ProgressBoard } from './status/progress-board.js';
 import { checkIngestStream, intakeSources } from './streams.js';
 
 export interface ApiNodeOptions {
@@ -89,10 +89,8 @@ export class ApiNode implements PlatformApi {
   constructor(private readonly options: ApiNodeOptions) {
     this.clock = options.clock ?? systemClock;
     const now = () => this.clock.now();
-    this.latency = new LatencyTracker(10_000, now);
-    this.instruments = new PlatformMetrics((metrics) => readGauges(metrics, this.progress.all(), now()));
+    ({ latency: this.latency, instruments: this.instruments, progress: this.progress } = statusParts(now));
     this.metrics = this.instruments.registry;
-    this.progress = new ProgressBoard(this.instruments, this.latency, now);
     for (const plan of options.pipelines)
       this.progress.add(plan, Object.keys(sinkSpecsOf(plan, options.sinks)));
     this.fleet = new FleetBoard(this.progress, now);

@@ -42,12 +42,12 @@ import { LocalHost } from './host/local-host.js';
 import { Intake, type SourceSpec } from './intake.js';
 import { intakeAppender, sourcesAsRead } from './kafka-intake.js';
 import { kafkaSourceSpec, pipelineGroup, prepareKafkaTopics } from './kafka-topics.js';
-import { LatencyTracker } from './latency-tracker.js';
+import type { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
-import { PlatformMetrics } from './metrics.js';
+import type { PlatformMetrics } from './metrics.js';
 import { sinkSpecsOf } from './pipeline-sinks.js';
-import { platformStats, publishStatus, readGauges } from './status/platform-stats.js';
-import { ProgressBoard } from './status/progress-board.js';
+import { platformStats, publishStatus, statusParts } from './status/platform-stats.js';
+import type { ProgressBoard } from './status/progress-board.js';
 import { checkIngestStream, intakeSources } from './streams.js';
 import { DEFAULT_TASK_OPTIONS, type TaskOptions, type TaskSourceSpec } from './task/task-spec.js';
 import { checkTopicPartitions } from './topic-partitions.js';
@@ -152,10 +152,8 @@ export class Platform implements PlatformApi {
     this.clock = options.clock ?? systemClock;
     this.readSources = sourcesAsRead(options.sources, options.intakeOnKafka);
     const now = () => this.clock.now();
-    this.latency = new LatencyTracker(10_000, now);
-    this.instruments = new PlatformMetrics((metrics) => readGauges(metrics, this.progress.all(), now()));
+    ({ latency: this.latency, instruments: this.instruments, progress: this.progress } = statusParts(now));
     this.metrics = this.instruments.registry;
-    this.progress = new ProgressBoard(this.instruments, this.latency, now);
     this.groups = new PipelineGroups({
       manager: () => this.requireManager(),
       forget: (pipeline, task) => this.progress.get(pipeline)?.forget(task),
@@ -244,12 +242,11 @@ export class Platform implements PlatformApi {
     if (options.ingestors !== false)
       await this.intake.start({ dataDir: options.dataDir, generators: options.generators });
     this.sampler = setInterval(() => this.sample(), 1_000);
-    if (options.storeRetentionMs) {
-      const maxAgeMs = options.storeRetentionMs;
+    const maxAgeMs = options.storeRetentionMs;
+    if (maxAgeMs)
       this.retention = setInterval(() => {
         this.store?.applyRetention({ maxAgeMs }).catch((error) => this.report('store retention', error));
       }, 60_000);
-    }
     this.isReady = true;
   }
 
@@ -307,7 +304,8 @@ export class Platform implements PlatformApi {
 
   async ingest(stream: string, events: readonly IngestEvent[]): Promise<IngestResult> {
     checkIngestStream(this.options.sources, stream);
-    return this.requireIntake().ingest(stream, events);
+    if (!this.intake) throw notStarted();
+    return this.intake.ingest(stream, events);
   }
 
   querySeries(name: string, query: SeriesQuery): Promise<SeriesPoint[]> {
@@ -420,11 +418,6 @@ export class Platform implements PlatformApi {
   private publishLive(channel: string, update: unknown): void {
     this.updates.publish(channel, update);
     this.options.fanout?.publish(channel, update);
-  }
-
-  private requireIntake(): Intake {
-    if (!this.intake) throw notStarted();
-    return this.intake;
   }
 
   private requireStore(): SeriesStore {

@@ -1,8 +1,22 @@
 import type { PipelineStatus, PlatformStats } from '../../contract/index.js';
-import type { LatencyTracker } from '../latency-tracker.js';
+import { LatencyTracker } from '../latency-tracker.js';
 import type { LiveUpdates } from '../live-updates.js';
-import type { PlatformMetrics } from '../metrics.js';
+import { PlatformMetrics } from '../metrics.js';
 import type { PipelineProgress } from './pipeline-progress.js';
+import { ProgressBoard } from './progress-board.js';
+
+/**
+ * What a process knows of the pipelines it shows, wired together: their progress, the
+ * instruments whose gauges are read from it, and processing latency over the last 10 s.
+ */
+export const statusParts = (now: () => number) => {
+  const latency = new LatencyTracker(10_000, now);
+  const instruments: PlatformMetrics = new PlatformMetrics((metrics) =>
+    readGauges(metrics, progress.all(), now()),
+  );
+  const progress = new ProgressBoard(instruments, latency, now);
+  return { latency, instruments, progress };
+};
 
 /** `GET /api/v1/stats` from its parts: intake's rate, the pipelines' statuses, processing latency. */
 export const platformStats = (parts: {
