@@ -3,11 +3,9 @@
  * (REDIS_URL, or 127.0.0.1:6379) with a prefix of each test's own, and for an outage a
  * redis-server the test starts (and kills) on a port of its own.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RedisSettings } from '../../src/config/settings.js';
 import { TributaryError } from '../../src/errors.js';
@@ -15,6 +13,7 @@ import { type FleetMessage, intakeMessage } from '../../src/live/fleet-message.j
 import { type FanoutHandlers, RedisFanout } from '../../src/live/redis-fanout.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { failedToStart } from '../../src/runtime/task/task-report.js';
+import { startRedisServer } from '../redis-server.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -177,7 +176,8 @@ describe('a fanout whose Redis is not there', () => {
 
   it('drops what is sent while Redis is away, and resumes by itself once it is back', async () => {
     const port = await freePort();
-    let server = await startRedis(port);
+    const server = await startRedisServer({ port });
+    cleanups.push(() => server.kill());
     const settings = settingsOn(`redis://127.0.0.1:${port}`);
     const { logger, lines } = capture();
     const seen: unknown[] = [];
@@ -192,7 +192,7 @@ describe('a fanout whose Redis is not there', () => {
     worker.publish('series:s', 'before');
     await expect.poll(() => seen).toEqual(['before']);
 
-    await stopRedis(server);
+    await server.kill();
     // The worker has noticed once it says so; from then on a send cannot go out.
     await expect.poll(() => lines.map((l) => l.level)).toEqual(['warn']);
     expect(lines[0].msg).toMatch(/^Redis is away/);
@@ -204,7 +204,7 @@ describe('a fanout whose Redis is not there', () => {
     await expect.poll(refusing.attempts, { timeout: 20_000 }).toBeGreaterThanOrEqual(9);
     await refusing.close();
 
-    server = await startRedis(port);
+    await server.start();
     let sent = 0;
     // Both connections reconnect, and the API's subscribes again: keep publishing until one arrives.
     await expect
@@ -304,24 +304,6 @@ const freePort = () =>
     });
   });
 
-/** A redis-server of the test's own, nothing on disk; answering when this returns. */
-const startRedis = async (port: number): Promise<ChildProcess> => {
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  cleanups.push(() => stopRedis(server));
-  const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 100 });
-  probe.on('error', () => {});
-  try {
-    await expect.poll(() => probe.ping().catch(() => ''), { timeout: 10_000, interval: 100 }).toBe('PONG');
-  } finally {
-    probe.disconnect();
-  }
-  return server;
-};
-
 /** Redis away, its port held: a listener that resets every connection, counting them. */
 const refuseOn = async (port: number) => {
   let attempts = 0;
@@ -336,12 +318,4 @@ const refuseOn = async (port: number) => {
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   cleanups.push(() => (server.listening ? close() : undefined));
   return { attempts: () => attempts, close };
-};
-
-/** Kills a redis-server of the test's own, and waits until it is gone. */
-const stopRedis = async (server: ChildProcess): Promise<void> => {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGKILL');
-  await exited;
 };

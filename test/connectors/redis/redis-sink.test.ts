@@ -3,7 +3,6 @@
  * 127.0.0.1:6379) with keys of the test's own, and for an outage a redis-server the test
  * starts on a port of its own.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
@@ -11,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisSink, type RedisSinkSpec } from '../../../src/connectors/redis/redis-sink.js';
 import type { Batch } from '../../../src/engine/batch.js';
 import { TributaryError } from '../../../src/errors.js';
+import { startRedisServer } from '../../redis-server.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const client = new Redis(REDIS_URL);
@@ -136,8 +136,8 @@ describe('the redis sink', () => {
     expect((error as Error).message).not.toContain('s3cret');
     expect(s.pending).toBe(1);
 
-    const server = await startRedis(port, 's3cret');
-    opened.push({ close: async () => server.kill('SIGKILL') });
+    const server = await startRedisServer({ port, password: 's3cret' });
+    opened.push({ close: () => server.kill() });
     s.write(results([['b', 2]]));
     await expect
       .poll(
@@ -167,31 +167,3 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
-
-/** A redis-server of the test's own: nothing on disk, a password, on `port`. */
-const startRedis = async (port: number, password: string): Promise<ChildProcess> => {
-  const server = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--requirepass',
-      password,
-    ],
-    { stdio: 'ignore' },
-  );
-  const probe = new Redis({ port, password, lazyConnect: true, retryStrategy: () => 100 });
-  probe.on('error', () => {});
-  try {
-    await expect.poll(() => probe.ping().catch(() => ''), { timeout: 10_000, interval: 100 }).toBe('PONG');
-  } finally {
-    probe.disconnect();
-  }
-  return server;
-};

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -21,39 +21,25 @@ import type {
   SeriesPoint,
 } from '../../../src/contract/index.js';
 import { CLI } from '../../cli/helpers.js';
-import { kafkaBrokers } from '../../kafka.js';
 import { DATABASE_URL } from '../../store/backends.js';
+import {
+  click,
+  closingClicks,
+  getJson,
+  pointId as id,
+  post,
+  ready as readyIn,
+  sleep,
+  storedPoints,
+  WINDOW_MS,
+  writeDeploymentConfig,
+} from './deployment.js';
 import { checkAlive, type Proc, startNode, stopProc, tails } from './processes.js';
 import { countPerWindow } from './reference.js';
 
 const EVENTS = 36_000;
-const USERS = 60;
-const WINDOW_MS = 10_000;
-const T0 = 1_700_000_000_000;
 /** Posted in this many requests, one after the other; workers come and go between them. */
 const CHUNKS = 36;
-
-const click = (i: number) => ({ user_id: `u${(i * 7) % USERS}`, page: `/p/${i % 13}`, timestamp: T0 + i });
-/** Past every window of the clicks, one per user, so that every partition's watermark passes them. */
-const CLOSE_AT = T0 + EVENTS + 2 * WINDOW_MS;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const id = (p: { key: string; start: number }) => `${p.key}@${p.start}`;
-
-const getJson = async <T>(url: string): Promise<T> => {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-};
-
-const post = async (url: string, events: readonly unknown[]) => {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(events),
-  });
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
-};
 
 describe('a deployment: two API nodes and workers added and removed while clicks flow', () => {
   const procs: Proc[] = [];
@@ -77,46 +63,21 @@ describe('a deployment: two API nodes and workers added and removed while clicks
     const stream = `fleet_clicks_${hex}`;
     const pipeline = `fleet-${hex}`;
     const series = `per-user-${hex}`;
-    const config = join(dir, 'tributary.yaml');
     // One file for every process; what differs between them comes from the environment.
-    await writeFile(
-      config,
-      `
-kafka: { brokers: "${kafkaBrokers()}" }
-log: { type: kafka, partitions: 6 }
-store: { type: postgres, url: "\${DATABASE_URL}", schema: ${schema} }
-redis: { url: "redis://127.0.0.1:6379", prefix: fleet-${hex} }
-checkpoint: { interval: 1s }
-workers: 1
-sources:
-  ${stream}: { type: http }
-pipelines:
-  - name: ${pipeline}
-    source: ${stream}
-    time: timestamp
-    steps:
-      - key_by: user_id
-        partitioned: true
-      - window: { tumbling: 10s }
-        aggregate: { clicks: count }
-    sink: ${series}
-`,
+    const config = await writeDeploymentConfig(
+      dir,
+      { stream, pipeline, series },
+      {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the file's reference to each process's environment
+        databaseUrl: '${DATABASE_URL}',
+        schema,
+        redisUrl: 'redis://127.0.0.1:6379',
+        redisPrefix: `fleet-${hex}`,
+      },
     );
     const proc = (name: string, command: 'api' | 'worker') =>
       startNode(procs, { name, command, config, dir }, { DATABASE_URL });
-    const ready = async (node: { proc: Proc; url: string }) => {
-      const deadline = Date.now() + 90_000;
-      while (Date.now() < deadline) {
-        checkAlive(procs);
-        const ok = await fetch(`${node.url}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ok) return;
-        await sleep(250);
-      }
-      throw new Error(`${node.proc.name} not ready in 90 s:\n${tails([node.proc])}`);
-    };
+    const ready = (node: { proc: Proc; url: string }) => readyIn(procs, node);
 
     const [a, b, w1] = await Promise.all([
       proc('api-a', 'api'),
@@ -158,30 +119,23 @@ pipelines:
       checkAlive(procs);
       await sleep(400);
     }
-    await post(
-      ingest,
-      Array.from({ length: USERS }, (_, u) => ({ user_id: `u${u}`, page: '/', timestamp: CLOSE_AT })),
-    );
+    await post(ingest, closingClicks(EVENTS));
     expect(Math.max(...rates), 'API node A shows the events/s appended through API node B').toBeGreaterThan(
       0,
     );
 
     const expected = countPerWindow(EVENTS, click, WINDOW_MS);
-    const query = `/api/v1/series/${series}?from=${T0}&to=${CLOSE_AT}&limit=100000`;
     const deadline = Date.now() + 180_000;
     let fromA: SeriesPoint[] = [];
     while (Date.now() < deadline) {
       checkAlive(procs);
-      fromA = await getJson<{ points: SeriesPoint[] }>(`${a.url}${query}`).then(
-        (r) => r.points,
-        () => [],
-      );
+      fromA = await storedPoints(a.url, series, EVENTS).catch(() => []);
       if (fromA.length >= expected.size) break;
       await sleep(1_000);
     }
     expect(fromA.length, `every window stored; the processes said:\n${tails(procs)}`).toBe(expected.size);
     expect(new Map(fromA.map((p) => [id(p), p.values.clicks]))).toEqual(expected);
-    const fromB = (await getJson<{ points: SeriesPoint[] }>(`${b.url}${query}`)).points;
+    const fromB = await storedPoints(b.url, series, EVENTS);
     expect(fromB).toEqual(fromA);
 
     // The hot cache: the newest window of each user, as the workers wrote it to Redis.
