@@ -141,11 +141,17 @@ describe('a deployment: two API nodes and workers added and removed while clicks
     // The hot cache: the newest window of each user, as the workers wrote it to Redis.
     const newest = new Map<string, SeriesPoint>();
     for (const p of fromA) if ((newest.get(p.key)?.start ?? -1) < p.start) newest.set(p.key, p);
-    const latest = `/api/v1/series/${series}/latest`;
+    const users = [...newest.keys()].map((key) => `key=${encodeURIComponent(key)}`).join('&');
+    const latest = `/api/v1/series/${series}/latest?${users}`;
     const latestOfA = await getJson<SeriesLatest>(`${a.url}${latest}`);
     expect(latestOfA.source).toBe('cache');
     expect(latestOfA.points).toEqual([...newest.values()].sort((x, y) => (x.key < y.key ? -1 : 1)));
     expect(await getJson<SeriesLatest>(`${b.url}${latest}`)).toEqual(latestOfA);
+    // The whole series comes from the store while the cache is younger than its TTL, and agrees.
+    expect(await getJson<SeriesLatest>(`${b.url}/api/v1/series/${series}/latest`)).toEqual({
+      ...latestOfA,
+      source: 'store',
+    });
 
     // Live: every result reached the WebSocket client on A, from whichever worker produced it.
     const liveDeadline = Date.now() + 30_000;
