@@ -13,6 +13,12 @@ import { assignTasks, type TaskRef, taskKey } from './assign-tasks.js';
 /** The member that is the main thread: tasks whose plan cannot go to a worker run here. */
 export const MAIN = 'main';
 
+/**
+ * How long a task fenced while still placed here waits before it starts again: time for a
+ * consumer group to revoke its partition if another process holds it now.
+ */
+const FENCED_RESTART_MS = 2_000;
+
 /** A task the platform runs: its spec, its plan, and how a worker builds that plan. */
 export interface PlannedTask {
   readonly spec: TaskSpec;
@@ -39,6 +45,13 @@ export interface TaskManagerOptions {
  * fit its topics, a worker cannot build its plan — fails alone, as a task that fails while
  * running does: its pipeline shows status `failed` with the reason, and the other tasks
  * (and the platform) run on.
+ *
+ * A task on the main thread fenced by another run's claim (`TRB_CHECKPOINT_FENCED`) starts
+ * again from its checkpoint if, after a moment, it is still placed here: the claim came from
+ * a run that is gone (a process that died as it took the partition over), and the partition
+ * is still this process's. Otherwise its consumer group revokes it meanwhile, and nothing
+ * starts. Tasks on worker threads are not fenced: a task moves between threads only after
+ * it stopped.
  */
 export class TaskManager {
   private readonly tasks = new Map<string, PlannedTask>();
@@ -47,6 +60,8 @@ export class TaskManager {
   private readonly local = new Map<string, PipelineTask>();
   /** Changes to the set of tasks, one at a time (consumer groups assign and revoke concurrently). */
   private changes: Promise<void> = Promise.resolve();
+  /** Set by stopAll: nothing starts again from then on. */
+  private stopping = false;
 
   constructor(private readonly options: TaskManagerOptions) {}
 
@@ -148,6 +163,7 @@ export class TaskManager {
 
   /** Stops every task (each drains and checkpoints). */
   async stopAll(): Promise<void> {
+    this.stopping = true;
     await Promise.all(
       [...this.placement].map(([key, member]) =>
         this.stopOn(member, this.tasks.get(key)!).catch((error) =>
@@ -196,6 +212,7 @@ export class TaskManager {
           host: this.options.host,
           clock: this.options.clock ?? systemClock,
           logger: this.options.logger?.child({ pipeline: task.spec.pipeline, task: task.spec.task }),
+          onFenced: () => void this.restartFenced(key, running),
         });
         this.local.set(key, running);
         await running.start();
@@ -209,6 +226,21 @@ export class TaskManager {
       return error;
     }
     return undefined;
+  }
+
+  private async restartFenced(key: string, fenced: PipelineTask): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, FENCED_RESTART_MS));
+    await this.serially(async () => {
+      // Stopped, moved or started again meanwhile: nothing left to do here.
+      const task = this.tasks.get(key);
+      if (!task || this.stopping || this.local.get(key) !== fenced) return;
+      this.options.logger?.warn(
+        { pipeline: task.spec.pipeline, task: task.spec.task },
+        `pipeline "${task.spec.pipeline}" task ${task.spec.task} was fenced by another run's claim and is still this process's: it starts again from its checkpoint`,
+      );
+      await this.stopOn(MAIN, task);
+      await this.startOn(MAIN, task);
+    });
   }
 
   private failed(member: string, { spec }: PlannedTask, error: unknown): void {

@@ -33,6 +33,8 @@ export interface PipelineTaskDeps {
   readonly logger?: Logger;
   /** Hears of each checkpoint step as it completes (the crash tests stop a task there). */
   readonly onCheckpointStep?: (step: CheckpointStep, id: number) => void;
+  /** Hears that the task stopped because another run claimed it (`TRB_CHECKPOINT_FENCED`). */
+  readonly onFenced?: () => void;
 }
 
 interface TaskSource {
@@ -293,6 +295,7 @@ export class PipelineTask implements JobOutput {
         // Fenced: another run owns the task now, and retrying can only be refused again.
         if (error instanceof TributaryError && (error.domain !== 'external' || FENCED.has(error.code))) {
           this.fail(error);
+          if (FENCED.has(error.code)) this.deps.onFenced?.();
           return;
         }
         // A disk or database failure: keep what is buffered, back off, try again.

@@ -9,11 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { count, pipeline, tumbling } from '../../../src/engine/index.js';
 import type { Plan } from '../../../src/engine/plan/plan.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { Platform, type PlatformOptions } from '../../../src/runtime/platform.js';
+import { CheckpointStore } from '../../../src/store/checkpoint-store.js';
+import { openSeriesStore } from '../../../src/store/index.js';
+import { DATABASE_URL, postgresServer } from '../../store/backends.js';
 
 const PLANS = fileURLToPath(new URL('../fixtures/renamed-window-plans.mjs', import.meta.url));
 
@@ -150,5 +153,70 @@ describe.each(THREADS)('a task that cannot start, on %s', (_where, threads, memb
     // It stops with the others, its failure kept.
     await second.platform.stop();
     expect(second.platform.pipeline('clicks-per-user')!.status).toBe('failed');
+  });
+});
+
+describe('a task fenced by the claim of a run that is gone', () => {
+  const database = postgresServer();
+  afterAll(() => database.cleanup());
+
+  it("starts again from its checkpoint while its partition is still this process's", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tributary-fenced-'));
+    dirs.push(dataDir);
+    const logs: Record<string, unknown>[] = [];
+    const platform = new Platform({
+      dataDir,
+      store: { type: 'postgres', url: DATABASE_URL, schema: database.schema },
+      sources: { clicks: { type: 'http' } },
+      pipelines: [clicksPerPage],
+      pipelineTasks: {
+        checkpointIntervalMs: 100,
+        flushIntervalMs: 20,
+        tickIntervalMs: 20,
+        reportIntervalMs: 20,
+      },
+      logger: createLogger({
+        level: 'warn',
+        destination: { write: (line: string) => logs.push(JSON.parse(line)) },
+      }),
+      onError: () => {},
+      workers: 0,
+    });
+    platforms.push(platform);
+    await platform.start();
+    await platform.ingest('clicks', [
+      { value: { user: 'ann', page: '/home', ts: 1_000 } },
+      { value: { user: 'bob', page: '/home', ts: 2_000 } },
+    ]);
+    await until(() => platform.pipeline('clicks-per-page')!.recordsIn === 2, 'the clicks to be read');
+
+    // Another run claims the task — a process that took the partition over and died at once.
+    const other = await openSeriesStore({ backend: 'postgres', url: DATABASE_URL, schema: database.schema });
+    try {
+      const checkpoints = CheckpointStore.on(other);
+      await until(async () => (await checkpoints.tasks('clicks-per-page')).length > 0, 'a checkpoint');
+      const [task] = await checkpoints.tasks('clicks-per-page');
+      await checkpoints.load('clicks-per-page', task, [], 'a-run-that-died');
+    } finally {
+      await other.close();
+    }
+    await until(
+      () => logs.some((line) => String(line.msg).includes('fenced by another run')),
+      'the fenced task to start again',
+    );
+
+    // It goes on from its checkpoint: the first window holds the three clicks, none twice.
+    await platform.ingest('clicks', [
+      { value: { user: 'cid', page: '/home', ts: 3_000 } },
+      { value: { user: 'cid', page: '/home', ts: 12_000 } },
+    ]);
+    await until(
+      async () => (await platform.querySeries('clicks-per-page', { from: 0, to: 60_000 })).length > 0,
+      'the first window to be stored',
+    );
+    expect(await platform.querySeries('clicks-per-page', { from: 0, to: 60_000 })).toEqual([
+      { key: '/home', start: 0, end: 10_000, values: { clicks: 3 } },
+    ]);
+    expect(platform.pipeline('clicks-per-page')!.status).toBe('running');
   });
 });
