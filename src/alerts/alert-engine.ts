@@ -66,6 +66,8 @@ export class AlertEngine implements AlertingApi {
   private readonly dispatcher: Dispatcher;
   private settings: AlertingSettings;
   private closed = false;
+  /** Rules as the API left them, over the configuration's (null: removed); persisted. */
+  private readonly apiRules = new Map<string, RuleDocument | null>();
 
   private constructor(private readonly options: AlertEngineOptions) {
     this.clock = options.clock ?? systemClock;
@@ -175,31 +177,60 @@ export class AlertEngine implements AlertingApi {
 
   /**
    * Adds a rule, or replaces the one of the same name. A replaced rule keeps its alerts
-   * whose labels and level it still has; the next value is judged by the new rule.
+   * whose labels and level it still has; the next value is judged by the new rule. The
+   * change is persisted: it outlives a restart and a configuration reload.
    */
   upsertRule(doc: RuleDocument): void {
     this.checkOpen();
     const rule = compileRule(doc, `rule ${JSON.stringify(doc?.name)}`);
     this.table.now = this.clock.now();
     this.ruleSet.put(rule);
+    this.noteRule(rule.name, rule.document);
     this.writer.flush(this.table.now);
   }
 
-  /** Removes a rule; its alerts resolve. */
+  /** Removes a rule, for good (also one of the configuration's); its alerts resolve. */
   removeRule(name: string): void {
     this.checkOpen();
     this.table.now = this.clock.now();
     if (!this.ruleSet.remove(name)) throw notFound(`no alert rule is named ${JSON.stringify(name)}`);
+    this.noteRule(name, null);
     this.writer.flush(this.table.now);
   }
 
-  /** Replaces every rule (a configuration reload): rules not given are removed. */
+  /**
+   * Replaces the configuration's rules (a configuration reload): rules not given are
+   * removed. What the API changed stays changed.
+   */
   setRules(docs: readonly RuleDocument[]): void {
     this.checkOpen();
-    const rules = compileRules(docs);
+    const rules = new Map(compileRules(docs).map((rule) => [rule.name, rule]));
+    for (const [name, doc] of this.apiRules) {
+      const rule = doc && this.compileSaved(name, doc);
+      if (rule) rules.set(name, rule);
+      else if (doc === null) rules.delete(name);
+    }
     this.table.now = this.clock.now();
-    this.ruleSet.set(rules);
+    this.ruleSet.set([...rules.values()]);
     this.writer.flush(this.table.now);
+  }
+
+  private noteRule(name: string, document: RuleDocument | null): void {
+    this.apiRules.set(name, document);
+    this.writer.changes.rule({ name, document });
+  }
+
+  /** A rule the API saved, compiled; undefined (and a warning) when this version refuses it. */
+  private compileSaved(name: string, doc: RuleDocument) {
+    try {
+      return compileRule(doc, `rule ${JSON.stringify(name)}`);
+    } catch (error) {
+      this.logger.warn(
+        { rule: name, error: error instanceof Error ? error.message : String(error) },
+        `alert rule "${name}", saved through the API, is refused now; the configuration's rules stand`,
+      );
+      return undefined;
+    }
   }
 
   /** Reloads the whole `alerts:` section: rules, routes, receivers, inhibit rules, silences. */
@@ -330,6 +361,13 @@ export class AlertEngine implements AlertingApi {
     const now = this.clock.now();
     this.table.now = now;
     const saved = await this.persistence.load();
+    // The API's rules first: the alerts revived below attach to the rules as they are now.
+    for (const { name, document } of saved.rules) {
+      this.apiRules.set(name, document);
+      const rule = document && this.compileSaved(name, document);
+      if (rule) this.ruleSet.put(rule);
+      else if (document === null) this.ruleSet.remove(name);
+    }
     for (const silence of saved.silences) this.muting.silences.set(silence);
     this.addConfigSilences();
     this.dispatcher.restoreLog(saved.log);
@@ -345,7 +383,7 @@ export class AlertEngine implements AlertingApi {
     // Alerts of rules that are gone, or whose level is gone, resolve now.
     for (const record of ended) this.table.end(record);
     this.logger.info(
-      { alerts: saved.alerts.length, silences: saved.silences.length },
+      { alerts: saved.alerts.length, silences: saved.silences.length, apiRules: saved.rules.length },
       'alert state restored',
     );
     this.writer.flush(now);

@@ -1,5 +1,15 @@
 import type { AlertSnapshot, AlertTransition, NotificationRecord, Silence } from '../../contract/index.js';
 import type { NotificationLogEntry } from '../model.js';
+import type { RuleDocument } from '../schema.js';
+
+/**
+ * A rule as the API left it, over the configuration's: its document, or null where the API
+ * removed it. Kept so that a restart, or another node taking over the evaluation, has it.
+ */
+export interface RuleChange {
+  readonly name: string;
+  readonly document: RuleDocument | null;
+}
 
 /** What the alert engine writes, batched: one call per batch, in one transaction where the store has them. */
 export interface AlertChanges {
@@ -13,6 +23,7 @@ export interface AlertChanges {
   readonly log: readonly NotificationLogEntry[];
   readonly silences: readonly Silence[];
   readonly silencesForgotten: readonly string[];
+  readonly rules: readonly RuleChange[];
 }
 
 /** What the engine needs back after a restart. */
@@ -20,6 +31,7 @@ export interface PersistedAlerting {
   readonly alerts: readonly AlertSnapshot[];
   readonly log: readonly NotificationLogEntry[];
   readonly silences: readonly Silence[];
+  readonly rules: readonly RuleChange[];
 }
 
 export interface HistoryQuery {

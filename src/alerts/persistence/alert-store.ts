@@ -5,6 +5,7 @@ import { DEFAULT_SCHEMA } from '../../store/schema.js';
 import type { SeriesStore } from '../../store/series-store.js';
 import { toStoreError } from '../../store/store-errors.js';
 import type { NotificationLogEntry } from '../model.js';
+import type { RuleDocument } from '../schema.js';
 import type { AlertChanges, AlertPersistence, HistoryQuery, PersistedAlerting } from './alert-persistence.js';
 import { type AlertTables, alertTables, migrateAlertTables } from './alert-tables.js';
 
@@ -15,6 +16,7 @@ import { type AlertTables, alertTables, migrateAlertTables } from './alert-table
  * - `alert_active` — alerts the engine holds (pending, firing, resolved awaiting notice);
  * - `alert_notification_log` — what each receiver was last told about each group;
  * - `alert_silences`;
+ * - `alert_rules` — rules as the API left them, over the configuration's;
  * - `alert_transitions`, `alert_notifications` — the history, append-only.
  *
  * `write` applies a batch of changes in one transaction: after a crash the store holds a
@@ -69,6 +71,9 @@ export class AlertStore implements AlertPersistence {
       const silences = await this.#backend.query<{ silence: Silence }>(
         `SELECT silence FROM ${t.silences} ORDER BY id`,
       );
+      const rules = await this.#backend.query<{ name: string; document: RuleDocument | null }>(
+        `SELECT name, document FROM ${t.rules} ORDER BY name`,
+      );
       return {
         alerts: alerts.rows.map((r) => reviveSnapshot(parseJson(r.snapshot))),
         log: log.rows.map((r) => ({
@@ -79,6 +84,10 @@ export class AlertStore implements AlertPersistence {
           at: Number(r.at),
         })),
         silences: silences.rows.map((r) => parseJson(r.silence)),
+        rules: rules.rows.map((r) => ({
+          name: r.name,
+          document: r.document === null ? null : parseJson(r.document),
+        })),
       };
     });
   }
@@ -243,6 +252,16 @@ export class AlertStore implements AlertPersistence {
         text: `DELETE FROM ${t.silences} WHERE id = ANY($1::text[])`,
         values: [[...c.silencesForgotten]],
       });
+    }
+    for (const rows of chunks(c.rules, 1000)) {
+      out.push(
+        insert(
+          `INSERT INTO ${t.rules} (name, document) VALUES`,
+          ['text', 'json'],
+          rows.map((r) => [r.name, r.document === null ? null : JSON.stringify(r.document)]),
+          `ON CONFLICT (name) DO UPDATE SET document = excluded.document, updated_at = now()`,
+        ),
+      );
     }
     return out;
   }

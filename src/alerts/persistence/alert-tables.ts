@@ -14,6 +14,7 @@ export interface AlertTables {
   readonly silences: string;
   readonly transitions: string;
   readonly notifications: string;
+  readonly rules: string;
 }
 
 export const alertTables = (schema: string): AlertTables => {
@@ -26,6 +27,7 @@ export const alertTables = (schema: string): AlertTables => {
     silences: `${s}.alert_silences`,
     transitions: `${s}.alert_transitions`,
     notifications: `${s}.alert_notifications`,
+    rules: `${s}.alert_rules`,
   };
 };
 
@@ -83,6 +85,17 @@ const MIGRATIONS: readonly { version: number; statements: (t: AlertTables) => st
         error text
       )`,
       `CREATE INDEX alert_notifications_by_at ON ${t.notifications} (at)`,
+    ],
+  },
+  {
+    version: 2,
+    statements: (t) => [
+      // Rules as the API left them, over the configuration's; a null document is a removal.
+      `CREATE TABLE ${t.rules} (
+        name text PRIMARY KEY,
+        document json,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
     ],
   },
 ];

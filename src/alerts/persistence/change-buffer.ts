@@ -1,6 +1,6 @@
 import type { AlertSnapshot, AlertTransition, NotificationRecord, Silence } from '../../contract/index.js';
 import type { NotificationLogEntry } from '../model.js';
-import { type AlertChanges, MAX_HISTORY } from './alert-persistence.js';
+import { type AlertChanges, MAX_HISTORY, type RuleChange } from './alert-persistence.js';
 
 /** Changes noted since the last write; the next batch to write. */
 export class ChangeBuffer {
@@ -11,6 +11,7 @@ export class ChangeBuffer {
   private log = new Map<string, NotificationLogEntry>();
   private silences = new Map<string, Silence>();
   private silencesForgotten = new Set<string>();
+  private rules = new Map<string, RuleChange>();
   /** History rows dropped because the store was unreachable for too long. */
   dropped = 0;
 
@@ -22,7 +23,8 @@ export class ChangeBuffer {
       this.notifications.length === 0 &&
       this.log.size === 0 &&
       this.silences.size === 0 &&
-      this.silencesForgotten.size === 0
+      this.silencesForgotten.size === 0 &&
+      this.rules.size === 0
     );
   }
 
@@ -60,6 +62,10 @@ export class ChangeBuffer {
     this.silencesForgotten.add(id);
   }
 
+  rule(change: RuleChange): void {
+    this.rules.set(change.name, change);
+  }
+
   take(): AlertChanges {
     const changes: AlertChanges = {
       alerts: [...this.alerts.values()],
@@ -69,6 +75,7 @@ export class ChangeBuffer {
       log: [...this.log.values()],
       silences: [...this.silences.values()],
       silencesForgotten: [...this.silencesForgotten],
+      rules: [...this.rules.values()],
     };
     this.alerts = new Map();
     this.forgotten = new Set();
@@ -77,6 +84,7 @@ export class ChangeBuffer {
     this.log = new Map();
     this.silences = new Map();
     this.silencesForgotten = new Set();
+    this.rules = new Map();
     return changes;
   }
 
@@ -96,6 +104,7 @@ export class ChangeBuffer {
     for (const silence of failed.silences)
       if (!newerSilence(silence.id)) this.silences.set(silence.id, silence);
     for (const id of failed.silencesForgotten) if (!newerSilence(id)) this.silencesForgotten.add(id);
+    for (const change of failed.rules) if (!this.rules.has(change.name)) this.rules.set(change.name, change);
     this.trim();
   }
 

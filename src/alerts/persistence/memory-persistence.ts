@@ -6,6 +6,7 @@ import {
   type HistoryQuery,
   MAX_HISTORY,
   type PersistedAlerting,
+  type RuleChange,
 } from './alert-persistence.js';
 
 /** The newest rows that match a query, as the SQL store selects them. */
@@ -38,6 +39,7 @@ export class MemoryAlertPersistence implements AlertPersistence {
   readonly alerts = new Map<string, AlertSnapshot>();
   readonly log = new Map<string, NotificationLogEntry>();
   readonly silences = new Map<string, Silence>();
+  readonly rules = new Map<string, RuleChange>();
   readonly history: AlertTransition[] = [];
   readonly sent: NotificationRecord[] = [];
   writes = 0;
@@ -47,6 +49,7 @@ export class MemoryAlertPersistence implements AlertPersistence {
       alerts: [...this.alerts.values()],
       log: [...this.log.values()],
       silences: [...this.silences.values()],
+      rules: [...this.rules.values()],
     };
   }
 
@@ -59,6 +62,7 @@ export class MemoryAlertPersistence implements AlertPersistence {
     for (const entry of changes.log) this.log.set(`${entry.receiver}\u0000${entry.groupKey}`, entry);
     for (const silence of changes.silences) this.silences.set(silence.id, silence);
     for (const id of changes.silencesForgotten) this.silences.delete(id);
+    for (const change of changes.rules) this.rules.set(change.name, change);
     for (const list of [this.history, this.sent])
       if (list.length > MAX_HISTORY) list.splice(0, list.length - MAX_HISTORY);
   }

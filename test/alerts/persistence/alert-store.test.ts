@@ -145,6 +145,13 @@ describe.each(databases)('alert store on %s', (_name, database) => {
         },
       ],
       silencesForgotten: [],
+      rules: [
+        {
+          name: 'disk-full',
+          document: { name: 'disk-full', type: 'threshold', series: 'host', field: 'disk', threshold: 90 },
+        },
+        { name: 'cpu-high', document: null },
+      ],
     });
     await store.write({
       alerts: [{ ...snapshot('a', 'resolved'), resolvedAt: T0 + 9 }],
@@ -154,9 +161,22 @@ describe.each(databases)('alert store on %s', (_name, database) => {
       log: [{ receiver: 'ops/0', groupKey: 'g', firing: ['a'], resolved: ['b'], at: T0 + 5 }],
       silences: [],
       silencesForgotten: [],
+      rules: [
+        {
+          name: 'disk-full',
+          document: { name: 'disk-full', type: 'threshold', series: 'host', field: 'disk', threshold: 95 },
+        },
+      ],
     });
 
     const loaded = await store.load();
+    expect(loaded.rules).toEqual([
+      { name: 'cpu-high', document: null },
+      {
+        name: 'disk-full',
+        document: { name: 'disk-full', type: 'threshold', series: 'host', field: 'disk', threshold: 95 },
+      },
+    ]);
     expect(loaded.alerts).toEqual([
       { ...snapshot('a', 'resolved'), resolvedAt: T0 + 9 },
       { ...snapshot('c', 'firing'), value: Number.NaN },
@@ -298,6 +318,47 @@ describe.each(databases)('a restart on %s', (_name, database) => {
     expect(engine.alerts().map((a) => a.state)).toEqual(['pending']);
     await at(engine, 120);
     expect(engine.alerts().map((a) => a.state)).toEqual(['firing']);
+  });
+
+  it('keeps the rules the API added, replaced and removed, over a restart and a configuration reload', async () => {
+    const disk: RuleDocument = {
+      name: 'disk-full',
+      type: 'threshold',
+      series: 'host',
+      field: 'disk',
+      threshold: 90,
+    };
+    const mem: RuleDocument = {
+      name: 'mem-high',
+      type: 'threshold',
+      series: 'host',
+      field: 'mem',
+      threshold: 90,
+    };
+    let engine = await start([cpu, mem]);
+    engine.upsertRule(disk);
+    engine.upsertRule({ ...cpu, threshold: 95 });
+    engine.removeRule('mem-high');
+    await engine.settled();
+    await stop();
+
+    // Another process takes over, with the same configuration: the API's changes are there.
+    engine = await start([cpu, mem]);
+    const thresholds = () => engine.rules().map((r) => [r.name, (r as { threshold?: number }).threshold]);
+    expect(thresholds()).toEqual([
+      ['cpu-high', 95],
+      ['disk-full', 90],
+    ]);
+    await at(engine, 0, 90); // under the API's threshold, over the configuration's
+    expect(engine.alerts()).toEqual([]);
+
+    // A reload replaces the configuration's rules and leaves the API's changes standing.
+    engine.configure(config([cpu, mem, { ...disk, name: 'net-errors', field: 'errors' }]));
+    expect(thresholds()).toEqual([
+      ['cpu-high', 95],
+      ['disk-full', 90],
+      ['net-errors', 90],
+    ]);
   });
 
   it('keeps silences, and resolves the alerts of a rule that is gone', async () => {

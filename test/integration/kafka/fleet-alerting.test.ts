@@ -193,5 +193,8 @@ alerts:
     // A few group intervals more: nothing is told twice.
     await sleep(3_000);
     expect({ s1: firing('s1'), s2: firing('s2') }).toEqual({ s1: 1, s2: 1 });
+    // The rule added through the API outlived the node that held it.
+    const after = await getJson<{ rules: { name: string }[] }>(`${other.url}/api/v1/alerts/rules`);
+    expect(after.rules.map((r) => r.name).sort()).toEqual(['hot', 'scorching']);
   });
 });
