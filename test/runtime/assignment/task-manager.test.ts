@@ -76,31 +76,32 @@ const until = async (check: () => boolean | Promise<boolean>, what: string): Pro
   throw new Error(`timed out waiting for ${what}`);
 };
 
+/** A platform with fast task intervals, its log lines from `level` up kept. */
+const startPlatform = async (
+  options: Pick<PlatformOptions, 'dataDir' | 'store' | 'pipelines'> & Partial<PlatformOptions>,
+  level: string,
+) => {
+  const logs: Record<string, unknown>[] = [];
+  const platform = new Platform({
+    sources: { clicks: { type: 'http' } },
+    pipelineTasks: {
+      checkpointIntervalMs: 100,
+      flushIntervalMs: 20,
+      tickIntervalMs: 20,
+      reportIntervalMs: 20,
+    },
+    logger: createLogger({ level, destination: { write: (line: string) => logs.push(JSON.parse(line)) } }),
+    onError: () => {},
+    ...options,
+  });
+  platforms.push(platform);
+  await platform.start();
+  return { platform, logs };
+};
+
 describe.each(THREADS)('a task that cannot start, on %s', (_where, threads, members) => {
-  const start = async (dataDir: string, pipelines: Plan[]) => {
-    const logs: Record<string, unknown>[] = [];
-    const platform = new Platform({
-      dataDir,
-      store: { type: 'embedded' },
-      sources: { clicks: { type: 'http' } },
-      pipelines,
-      pipelineTasks: {
-        checkpointIntervalMs: 100,
-        flushIntervalMs: 20,
-        tickIntervalMs: 20,
-        reportIntervalMs: 20,
-      },
-      logger: createLogger({
-        level: 'error',
-        destination: { write: (line: string) => logs.push(JSON.parse(line)) },
-      }),
-      onError: () => {},
-      ...threads,
-    });
-    platforms.push(platform);
-    await platform.start();
-    return { platform, logs };
-  };
+  const start = (dataDir: string, pipelines: Plan[]) =>
+    startPlatform({ dataDir, store: { type: 'embedded' }, pipelines, ...threads }, 'error');
 
   it('fails alone when its checkpoint no longer fits: the others, and the platform, run on', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tributary-cannot-start-'));
@@ -163,27 +164,15 @@ describe('a task fenced by the claim of a run that is gone', () => {
   it("starts again from its checkpoint while its partition is still this process's", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tributary-fenced-'));
     dirs.push(dataDir);
-    const logs: Record<string, unknown>[] = [];
-    const platform = new Platform({
-      dataDir,
-      store: { type: 'postgres', url: DATABASE_URL, schema: database.schema },
-      sources: { clicks: { type: 'http' } },
-      pipelines: [clicksPerPage],
-      pipelineTasks: {
-        checkpointIntervalMs: 100,
-        flushIntervalMs: 20,
-        tickIntervalMs: 20,
-        reportIntervalMs: 20,
+    const { platform, logs } = await startPlatform(
+      {
+        dataDir,
+        store: { type: 'postgres', url: DATABASE_URL, schema: database.schema },
+        pipelines: [clicksPerPage],
+        workers: 0,
       },
-      logger: createLogger({
-        level: 'warn',
-        destination: { write: (line: string) => logs.push(JSON.parse(line)) },
-      }),
-      onError: () => {},
-      workers: 0,
-    });
-    platforms.push(platform);
-    await platform.start();
+      'warn',
+    );
     await platform.ingest('clicks', [
       { value: { user: 'ann', page: '/home', ts: 1_000 } },
       { value: { user: 'bob', page: '/home', ts: 2_000 } },
