@@ -14,28 +14,41 @@ export const DEFAULT_RANGE_MS = 60 * 60 * 1000;
 const INTEGER = /^-?\d+$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const RELATIVE = /^now(?:\s*-\s*(.+))?$/i;
+/** The furthest a time may be from the epoch, either way: a JavaScript Date's range (±100,000,000 days). */
+const MAX_TIME_MS = 8.64e15;
 
 /**
  * A time parameter: milliseconds since the epoch, ISO-8601 (UTC unless it has a zone), or
  * `now` / `now-15m`.
  */
 export const parseTime = (text: string, name: string, now: number): number => {
-  const value = text.trim();
-  if (INTEGER.test(value)) {
-    const ms = Number(value);
-    if (Number.isSafeInteger(ms)) return ms;
-  } else if (ISO_8601.test(value)) {
-    const zoned = /[T ]/.test(value) && !/(?:Z|[+-]\d{2}:?\d{2})$/i.test(value) ? `${value}Z` : value;
-    const ms = Date.parse(zoned.replace(' ', 'T'));
-    if (Number.isFinite(ms)) return ms;
-  } else {
-    const relative = RELATIVE.exec(value);
-    if (relative) return relative[1] === undefined ? now : now - duration(relative[1], name);
-  }
+  const ms = readTime(text.trim(), name, now);
+  if (ms !== undefined && Math.abs(ms) <= MAX_TIME_MS) return ms;
+  if (ms !== undefined)
+    throw badRequest(
+      `${name}: ${JSON.stringify(text)} is out of range; a time is at most ${MAX_TIME_MS} ms from the epoch either way ` +
+        '(the years -271821 to 275760)',
+    );
   throw badRequest(
     `${name}: ${JSON.stringify(text)} is not a time; use milliseconds since the epoch, ISO-8601 such as ` +
       `2024-05-01T12:00:00Z, or now-15m`,
   );
+};
+
+/** Milliseconds since the epoch, unbounded; undefined when the text is not a time at all. */
+const readTime = (value: string, name: string, now: number): number | undefined => {
+  if (INTEGER.test(value)) {
+    const ms = Number(value);
+    return Number.isSafeInteger(ms) ? ms : Math.sign(ms) * Number.MAX_SAFE_INTEGER;
+  }
+  if (ISO_8601.test(value)) {
+    const zoned = /[T ]/.test(value) && !/(?:Z|[+-]\d{2}:?\d{2})$/i.test(value) ? `${value}Z` : value;
+    const ms = Date.parse(zoned.replace(' ', 'T'));
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  const relative = RELATIVE.exec(value);
+  if (relative) return relative[1] === undefined ? now : now - duration(relative[1], name);
+  return undefined;
 };
 
 const duration = (text: string, name: string): number => {

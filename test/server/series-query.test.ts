@@ -29,6 +29,20 @@ describe('parseTime', () => {
       expect(() => parseTime(text, 'to', NOW)).toThrow(/^to: /);
     },
   );
+
+  it.each([['9007199254740991'], ['-8640000000000001'], ['99999999999999999999'], ['now-300000000d']])(
+    'refuses %s as out of range, beyond what a date can show',
+    (text) => {
+      expect(() => parseTime(text, 'from', NOW)).toThrow(
+        /^from: .* is out of range; a time is at most 8640000000000000 ms/,
+      );
+    },
+  );
+
+  it('accepts the edges of the range', () => {
+    expect(parseTime('8640000000000000', 'to', NOW)).toBe(8.64e15);
+    expect(parseTime('-8640000000000000', 'to', NOW)).toBe(-8.64e15);
+  });
 });
 
 describe('toSeriesQuery', () => {

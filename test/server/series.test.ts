@@ -116,7 +116,11 @@ describe('series', () => {
     ['from=yesterday', /^from: "yesterday" is not a time; use milliseconds since the epoch, ISO-8601/],
     ['to=2024-13-45T99:00:00Z', /^to: "2024-13-45T99:00:00Z" is not a time/],
     ['from=1.5', /^from: "1.5" is not a time/],
-    ['from=99999999999999999999', /^from: .* is not a time/],
+    ['from=99999999999999999999', /^from: .* is out of range/],
+    [
+      'from=9007199254740991&to=0',
+      /^from: "9007199254740991" is out of range; a time is at most 8640000000000000 ms/,
+    ],
     ['from=now-1 minute', /^from: "1 minute" is not a duration; use "1m"/],
     [`from=${T0 + 1}&to=${T0}`, /^from: 2024-05-01T12:00:00.001Z is after to \(2024-05-01T12:00:00.000Z\)$/],
     ['step=fast', /^step: "fast" is not a duration/],
