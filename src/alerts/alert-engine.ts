@@ -20,6 +20,7 @@ import {
 } from './alert-engine-options.js';
 import { AlertJournal } from './alert-journal.js';
 import type { AlertRecord } from './alert-record.js';
+import { checkDocument } from './check-document.js';
 import { Dispatcher, type GroupSummary, notifiedAlert } from './dispatch/dispatcher.js';
 import { Muting } from './dispatch/muting.js';
 import { silenceStatus, toSilence } from './dispatch/silences.js';
@@ -32,7 +33,13 @@ import { MemoryAlertPersistence } from './persistence/memory-persistence.js';
 import { compileRule } from './rules/rule.js';
 import { observeBucket } from './rules/rule-index.js';
 import { RuleSet } from './rules/rule-set.js';
-import type { AlertingDocument, RuleDocument, SilenceDocument } from './schema.js';
+import {
+  type AlertingDocument,
+  type RuleDocument,
+  RuleSchema,
+  type SilenceDocument,
+  SilenceSchema,
+} from './schema.js';
 import { type AlertingSettings, compileRules, resolveAlerting } from './settings.js';
 import type { StateWriter } from './state-writer.js';
 import { renderAnnotations } from './views.js';
@@ -182,6 +189,7 @@ export class AlertEngine implements AlertingApi {
    */
   upsertRule(doc: RuleDocument): void {
     this.checkOpen();
+    checkDocument(RuleSchema, doc, 'rule');
     const rule = compileRule(doc, `rule ${JSON.stringify(doc?.name)}`);
     this.table.now = this.clock.now();
     this.ruleSet.put(rule);
@@ -300,6 +308,7 @@ export class AlertEngine implements AlertingApi {
   /** Adds a silence (or replaces the one with the same id). */
   addSilence(doc: SilenceDocument): Silence {
     this.checkOpen();
+    checkDocument(SilenceSchema, doc, 'silence');
     const now = this.clock.now();
     const silence = toSilence(doc, now);
     this.putSilence(silence, now);

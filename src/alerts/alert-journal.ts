@@ -25,13 +25,22 @@ export class AlertJournal {
     private readonly metrics: AlertMetrics,
     private readonly logger: AlertLogger,
   ) {
-    this.writer = new StateWriter(persistence, clock, (error) => {
-      metrics.storeFailed();
-      logger.error(
-        { error: error instanceof Error ? error.message : String(error) },
-        'writing alert state failed; retrying',
-      );
-    });
+    const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+    this.writer = new StateWriter(
+      persistence,
+      clock,
+      (error) => {
+        metrics.storeFailed();
+        logger.error({ error: message(error) }, 'writing alert state failed; retrying');
+      },
+      (error, change) => {
+        metrics.storeFailed();
+        logger.error(
+          { error: message(error), change },
+          'the store refused a change of alert state: that change is dropped, the others are written',
+        );
+      },
+    );
   }
 
   get subscribed(): boolean {

@@ -321,13 +321,17 @@ export const InhibitRuleSchema = Type.Object(
 
 export const SilenceSchema = Type.Object(
   {
-    id: Type.Optional(Type.String({ minLength: 1 })),
-    matchers: Type.Array(MatcherSchema, { minItems: 1 }),
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    matchers: Type.Array(MatcherSchema, {
+      minItems: 1,
+      maxItems: 100,
+      'x-hint': 'e.g. ["alertname=\\"cpu-high\\""]',
+    }),
     starts_at: Type.Optional(instant('Default now')),
     ends_at: Type.Optional(instant('When it expires')),
     duration: Type.Optional(duration('Or: how long from starts_at')),
-    created_by: Type.Optional(Type.String()),
-    comment: Type.Optional(Type.String()),
+    created_by: Type.Optional(Type.String({ maxLength: 200 })),
+    comment: Type.Optional(Type.String({ maxLength: 10_000 })),
   },
   closed,
 );

@@ -172,11 +172,15 @@ const translate = (error: ErrorObject, path: ConfigPath): SchemaProblem[] => {
       return one(`must be ${bound} ${params.limit}, got ${show(error.data)}${hint}`);
     }
     case 'minItems':
-      return one(`must have at least ${params.limit} item${params.limit === 1 ? '' : 's'}`);
+      return one(`must have at least ${params.limit} item${params.limit === 1 ? '' : 's'}${hint}`);
+    case 'maxItems':
+      return one(`must have at most ${params.limit} items, got ${(error.data as unknown[]).length}${hint}`);
     case 'minLength':
       return one(
         params.limit === 1 ? 'must not be empty' : `must be at least ${params.limit} characters long`,
       );
+    case 'maxLength':
+      return one(`must be at most ${params.limit} characters long, got ${(error.data as string).length}`);
     case 'pattern':
       return one(`${show(error.data)} does not match ${params.pattern}`);
     default:

@@ -6,6 +6,7 @@ import {
   type SeriesQueryString,
 } from '../contract/index.js';
 import { toMillis } from '../engine/time/duration.js';
+import { isInstant, OUT_OF_RANGE } from '../engine/time/instant.js';
 import { TributaryError } from '../errors.js';
 import { badRequest } from './http-errors.js';
 
@@ -14,8 +15,6 @@ export const DEFAULT_RANGE_MS = 60 * 60 * 1000;
 const INTEGER = /^-?\d+$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const RELATIVE = /^now(?:\s*-\s*(.+))?$/i;
-/** The furthest a time may be from the epoch, either way: a JavaScript Date's range (±100,000,000 days). */
-const MAX_TIME_MS = 8.64e15;
 
 /**
  * A time parameter: milliseconds since the epoch, ISO-8601 (UTC unless it has a zone), or
@@ -23,12 +22,8 @@ const MAX_TIME_MS = 8.64e15;
  */
 export const parseTime = (text: string, name: string, now: number): number => {
   const ms = readTime(text.trim(), name, now);
-  if (ms !== undefined && Math.abs(ms) <= MAX_TIME_MS) return ms;
-  if (ms !== undefined)
-    throw badRequest(
-      `${name}: ${JSON.stringify(text)} is out of range; a time is at most ${MAX_TIME_MS} ms from the epoch either way ` +
-        '(the years -271821 to 275760)',
-    );
+  if (ms !== undefined && isInstant(ms)) return ms;
+  if (ms !== undefined) throw badRequest(`${name}: ${JSON.stringify(text)} ${OUT_OF_RANGE}`);
   throw badRequest(
     `${name}: ${JSON.stringify(text)} is not a time; use milliseconds since the epoch, ISO-8601 such as ` +
       `2024-05-01T12:00:00Z, or now-15m`,

@@ -4,7 +4,9 @@ import {
   type AlertingDocument,
   needsUpdate,
   type RuleDocument,
+  type SilenceDocument,
 } from '../../src/alerts/index.js';
+import type { TributaryError } from '../../src/errors.js';
 import { ManualClock, obs, RecordingNotifier } from './helpers.js';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -266,7 +268,32 @@ describe('silences', () => {
   it('refuse bad silences with the field at fault', async () => {
     const { engine } = await open();
     expect(() => engine.addSilence({ matchers: [], duration: '1h' })).toThrow(
-      /matchers: give at least one matcher/,
+      /^silence\.matchers: must have at least 1 item \(e\.g\. \["alertname=\\"cpu-high\\""\]\)$/,
+    );
+    // What the API is sent is checked by the configuration's schema: every field, its type and bounds.
+    const refusal = (doc: unknown) => {
+      try {
+        engine.addSilence(doc as SilenceDocument);
+      } catch (error) {
+        return error as TributaryError;
+      }
+      throw new Error(`accepted ${JSON.stringify(doc)}`);
+    };
+    expect(refusal({ matchers: [null], duration: '1m' })).toMatchObject({
+      code: 'TRB_ALERT_INVALID',
+      message: expect.stringMatching(/^silence\.matchers\[0\]: /),
+    });
+    expect(refusal({ matchers: ['key="a"'], duration: '1m', comment: 7, created_by: [] }).message).toMatch(
+      /^silence\.created_by: must be a string, got \[\]; silence\.comment: must be a string, got 7$/,
+    );
+    expect(refusal({ matchers: ['key="a"'], duration: '1m', id: 'x'.repeat(201) }).message).toMatch(
+      /^silence\.id: /,
+    );
+    expect(refusal({ matchers: ['alertname="x"'], ends_at: 1e308 }).message).toMatch(
+      /^silence\.ends_at: 1e\+308 is out of range; a time is at most 8640000000000000 ms/,
+    );
+    expect(refusal({ matchers: ['alertname="x"'], duration: '300000000d' }).message).toMatch(
+      /^silence\.duration: ends is out of range/,
     );
     expect(() => engine.addSilence({ matchers: ['key=~"("'], duration: '1h' })).toThrow(
       /is not a regular expression/,

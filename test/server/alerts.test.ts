@@ -141,6 +141,25 @@ describe('the alert routes', () => {
     expect((await get(`/api/v1/alerts?state=firing`)).alerts[0].silencedBy).toEqual([silence.id]);
   });
 
+  it.each([
+    [
+      { matchers: [null], duration: '1m' },
+      /^silence\.matchers\[0\]: must be a string or an object, got null$/,
+    ],
+    [{ matchers: ['alertname="x"'], ends_at: 1e308 }, /^silence\.ends_at: 1e\+308 is out of range/],
+    [
+      { matchers: ['alertname="x"'], duration: '1m', comment: { a: 1 } },
+      /^silence\.comment: must be a string/,
+    ],
+  ])('refuse a silence the schema refuses, with 400 naming the field: %j', async (payload, message) => {
+    const response = await server.app.inject({ method: 'POST', url: '/api/v1/alerts/silences', payload });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({
+      code: 'TRB_ALERT_INVALID',
+      message: expect.stringMatching(message),
+    });
+  });
+
   it('replace and remove a rule', async () => {
     const put = await server.app.inject({
       method: 'PUT',

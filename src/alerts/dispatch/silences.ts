@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Labels, Silence, SilenceStatus } from '../../contract/index.js';
 import { toMillis } from '../../engine/time/duration.js';
+import { isInstant, OUT_OF_RANGE } from '../../engine/time/instant.js';
 import { TributaryError } from '../../errors.js';
 import { matchesAll, toMatcher } from '../labels.js';
 import type { SilenceDocument } from '../schema.js';
@@ -15,7 +16,8 @@ export const toInstant = (value: string | number, field: string): number => {
       `${field}: ${JSON.stringify(value)} is not a time; use ms since the epoch or ISO-8601 like "2025-01-31T18:00:00Z"`,
     );
   }
-  return ms;
+  if (!isInstant(ms)) throw invalid(`${field}: ${JSON.stringify(value)} ${OUT_OF_RANGE}`);
+  return Math.floor(ms);
 };
 
 /** Checks a silence document and makes a silence of it; `now` is the default start. */
@@ -35,6 +37,7 @@ export const toSilence = (doc: SilenceDocument, now: number, field = 'silence'):
     throw invalid(`${field}: give ends_at or duration, e.g. duration: 2h`);
   }
   if (endsAt <= startsAt) throw invalid(`${field}.ends_at: must be after starts_at`);
+  if (!isInstant(endsAt)) throw invalid(`${field}.duration: ends ${OUT_OF_RANGE}`);
   return Object.freeze({
     id: doc.id ?? randomUUID(),
     matchers: Object.freeze(matchers),

@@ -58,3 +58,21 @@ export interface AlertPersistence {
 
 /** History rows (transitions, notifications) kept in memory at most, the oldest dropped first. */
 export const MAX_HISTORY = 100_000;
+
+/** No changes: what a batch of one change is made from. */
+export const NO_CHANGES: AlertChanges = {
+  alerts: [],
+  forgotten: [],
+  transitions: [],
+  notifications: [],
+  log: [],
+  silences: [],
+  silencesForgotten: [],
+  rules: [],
+};
+
+/** A batch as batches of one change each, in its order: to find the one a store refuses. */
+export const eachChange = (changes: AlertChanges): AlertChanges[] =>
+  (Object.keys(NO_CHANGES) as (keyof AlertChanges)[]).flatMap((field) =>
+    (changes[field] as readonly unknown[]).map((item) => ({ ...NO_CHANGES, [field]: [item] })),
+  );
