@@ -47,6 +47,8 @@ export const prepareServing = (
     apiKeys: settings.apiKeys,
     corsOrigins: settings.corsOrigins,
     bodyLimit: settings.bodyLimit,
+    // The server's own lines (a failed request with its id) in the process's log.
+    loggerInstance: logger.child({ component: 'http' }),
     ...extra,
   };
   try {

@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { PlatformApi } from '../contract/index.js';
-import { createErrorHandler } from './http-errors.js';
+import { createErrorHandler, redactUrl } from './http-errors.js';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import { alertsPlugin } from './plugins/alerts.js';
 import { authPlugin } from './plugins/auth.js';
@@ -85,11 +85,11 @@ const registerPlugins = async (
   await app.register(dashboardPlugin, {});
 };
 
-/** `?apiKey=` (WebSocket clients) never reaches the log. */
-const redactUrl = (url: string): string => url.replace(/([?&]apiKey=)[^&]*/gi, '$1[redacted]');
-
-const logging = (options: ServerOptions): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> => {
-  if (options.loggerInstance) return { loggerInstance: options.loggerInstance };
+const logging = (
+  options: ServerOptions,
+): Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'disableRequestLogging'> => {
+  // The process's logger: no line per request (the dashboard polls), a line per failure.
+  if (options.loggerInstance) return { loggerInstance: options.loggerInstance, disableRequestLogging: true };
   if (!options.logger) return { logger: false };
   const base = options.logger === true ? {} : options.logger;
   return {

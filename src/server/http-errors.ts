@@ -73,14 +73,18 @@ const describeValidation = (issues: readonly ValidationIssue[], context: string 
     .join('; ');
 };
 
-/** Maps any thrown value to a status and the `{ error: { code, message } }` body. */
+/**
+ * Maps any thrown value to a status and the `{ error: { code, message } }` body; `internal`
+ * is a bug (not a TributaryError, nor a refusal of the framework's): its details stay out of
+ * the answer.
+ */
 export const toErrorBody = (
   error: unknown,
   bodyLimit?: number,
 ): { status: number; body: ErrorBody; internal: boolean } => {
   if (error instanceof TributaryError) {
     const status = statusOf(error);
-    return { status, body: { error: { code: error.code, message: error.message } }, internal: status >= 500 };
+    return { status, body: { error: { code: error.code, message: error.message } }, internal: false };
   }
   const fastifyError = error as Partial<FastifyError> & { validation?: ValidationIssue[] };
   if (Array.isArray(fastifyError.validation)) {
@@ -105,12 +109,29 @@ export const toErrorBody = (
   };
 };
 
-/** The server's error handler: logs what is internal, answers with an `ErrorBody`. */
+/**
+ * The server's error handler: answers with an `ErrorBody`, and logs every 5xx with its
+ * cause and the request's id — a bug (500) at error level, its answer naming the id to
+ * look for; an outage (503) at warn.
+ */
 export const createErrorHandler =
   (bodyLimit: number) =>
   (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const { status, body, internal } = toErrorBody(error, bodyLimit);
-    if (internal) request.log.error({ err: error }, 'request failed');
+    if (status >= 500) {
+      const where = { reqId: request.id, method: request.method, url: redactUrl(request.url), status };
+      if (internal) request.log.error({ ...where, err: error }, `request ${request.id} failed: a bug`);
+      else
+        request.log.warn(
+          { ...where, code: body.error.code, cause: body.error.message },
+          `request ${request.id} failed`,
+        );
+    }
+    if (internal)
+      body.error.message = `the server failed this request (request id ${request.id}); its log has the cause`;
     if (status === 401) reply.header('www-authenticate', 'Bearer realm="tributary"');
     reply.code(status).send(body);
   };
+
+/** `?apiKey=` (WebSocket clients) never reaches the log. */
+export const redactUrl = (url: string): string => url.replace(/([?&]apiKey=)[^&]*/gi, '$1[redacted]');

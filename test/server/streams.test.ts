@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TributaryError } from '../../src/errors.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { expectError, post, type TestServer, testServer } from './helpers.js';
 
 const URL = '/api/v1/streams/clicks/events';
@@ -124,6 +125,34 @@ describe('POST /api/v1/streams/:stream/events', () => {
     server.platform.ingestFailure = new TypeError('x is undefined at secret/path.ts');
     const message = expectError(await post(server.app, URL, '{}'), 500, 'TRB_HTTP_INTERNAL');
     expect(message).not.toContain('secret');
+  });
+
+  it('logs every 5xx with its cause and the request id the answer names', async () => {
+    const lines: Record<string, any>[] = [];
+    const loggerInstance = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    });
+    server = await testServer({ loggerInstance });
+    server.platform.ingestFailure = new TypeError('x is undefined');
+    const message = expectError(await post(server.app, `${URL}?apiKey=k1`, '{}'), 500, 'TRB_HTTP_INTERNAL');
+    const id = /request id (\S+)\)/.exec(message)?.[1];
+    expect(id).toBeDefined();
+    server.platform.ingestFailure = new TributaryError('TRB_LOG_IO_FAILED', 'disk full');
+    expectError(await post(server.app, URL, '{}'), 503, 'TRB_LOG_IO_FAILED');
+    // One line per failure and none per request.
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ['error', `request ${id} failed: a bug`],
+      ['warn', expect.stringMatching(/^request \S+ failed$/)],
+    ]);
+    expect(lines[0]).toMatchObject({
+      reqId: id,
+      method: 'POST',
+      status: 500,
+      url: `${URL}?apiKey=[redacted]`,
+    });
+    expect(lines[0].err.stack).toContain('TypeError: x is undefined');
+    expect(lines[1]).toMatchObject({ status: 503, code: 'TRB_LOG_IO_FAILED', cause: 'disk full' });
   });
 });
 
