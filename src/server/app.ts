@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { PlatformApi } from '../contract/index.js';
-import { createErrorHandler, redactUrl } from './http-errors.js';
+import { createErrorHandler, MAX_PARAM_LENGTH, redactUrl } from './http-errors.js';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
 import { alertsPlugin } from './plugins/alerts.js';
 import { authPlugin } from './plugins/auth.js';
@@ -38,8 +38,12 @@ export const buildServer = async (
     bodyLimit: resolved.bodyLimit,
     requestTimeout: REQUEST_TIMEOUT_MS,
     exposeHeadRoutes: false,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // A URL the router cannot read (a broken %-escape, an over-long name) answers as every error does.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   });
-  app.setErrorHandler(createErrorHandler(resolved.bodyLimit));
+  const handleError = createErrorHandler(resolved.bodyLimit);
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0].slice(0, 200);
     reply.code(404).send({

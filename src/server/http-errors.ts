@@ -31,6 +31,19 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'TRB_HTTP_NOT_READY',
 };
 
+/** What the framework's own refusals say instead of its messages (which repeat the whole URL). */
+const FRAMEWORK_MESSAGES: Readonly<Record<string, (bodyLimit?: number) => string>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (bodyLimit) =>
+    `the request body is over the limit${bodyLimit ? ` of ${bodyLimit} bytes` : ''}; send smaller batches`,
+  FST_ERR_BAD_URL: () =>
+    'the URL has a %-escape that is not UTF-8 (e.g. %E0%A4%A); escape names with encodeURIComponent',
+  FST_ERR_MAX_PARAM_LENGTH: () =>
+    `a name in the URL is over ${MAX_PARAM_LENGTH} characters, longer than this server reads`,
+};
+
+/** The longest name a route parameter takes (Fastify's `maxParamLength`, 100 by default, shorter than some topic names). */
+export const MAX_PARAM_LENGTH = 1_000;
+
 export const badRequest = (message: string): TributaryError =>
   new TributaryError('TRB_HTTP_BAD_REQUEST', message);
 export const notFound = (message: string): TributaryError =>
@@ -94,10 +107,7 @@ export const toErrorBody = (
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = CODE_BY_STATUS[status] ?? 'TRB_HTTP_BAD_REQUEST';
-    const message =
-      fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? `the request body is over the limit${bodyLimit ? ` of ${bodyLimit} bytes` : ''}; send smaller batches`
-        : fastifyError.message;
+    const message = FRAMEWORK_MESSAGES[fastifyError.code ?? '']?.(bodyLimit) ?? fastifyError.message;
     return { status, body: { error: { code, message: message ?? 'bad request' } }, internal: false };
   }
   return {

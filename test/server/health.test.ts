@@ -37,5 +37,30 @@ describe('health', () => {
       404,
       'TRB_HTTP_NOT_FOUND',
     );
+    expectError(
+      await server.app.inject({ method: 'PROPFIND', url: '/api/v1/series' }),
+      404,
+      'TRB_HTTP_NOT_FOUND',
+    );
+  });
+
+  it("answers the router's own refusals with the error body, without repeating the URL", async () => {
+    server = await testServer();
+    const broken = expectError(
+      await server.app.inject({ url: '/api/v1/series/%E0%A4%A' }),
+      400,
+      'TRB_HTTP_BAD_REQUEST',
+    );
+    expect(broken).toBe(
+      'the URL has a %-escape that is not UTF-8 (e.g. %E0%A4%A); escape names with encodeURIComponent',
+    );
+    const long = expectError(
+      await server.app.inject({ url: `/api/v1/series/${'x'.repeat(5_000)}` }),
+      414,
+      'TRB_HTTP_BAD_REQUEST',
+    );
+    expect(long).toBe(
+      'a name in the URL is over 100 characters; no pipeline, stream, series or rule has a name that long',
+    );
   });
 });
