@@ -34,19 +34,23 @@ export const loadForCommand = async (
   }
 };
 
+/** The server's options the `server:` section gives; `resolveOptions` refuses what cannot serve. */
+export const serverOptionsOf = ({ server }: TributaryConfig): ServerOptions => ({
+  host: server.host,
+  port: server.port,
+  apiKeys: server.apiKeys,
+  corsOrigins: server.corsOrigins,
+  bodyLimit: server.bodyLimit,
+});
+
 /** The process's logger and its server options, or undefined once the server's refusal is logged. */
 export const prepareServing = (
   config: TributaryConfig,
   extra: Pick<ServerOptions, 'operationsOnly'> = {},
 ): { logger: Logger; serverOptions: ServerOptions } | undefined => {
   const logger = createLogger({ level: config.logLevel });
-  const { server: settings } = config;
   const serverOptions: ServerOptions = {
-    host: settings.host,
-    port: settings.port,
-    apiKeys: settings.apiKeys,
-    corsOrigins: settings.corsOrigins,
-    bodyLimit: settings.bodyLimit,
+    ...serverOptionsOf(config),
     // The server's own lines (a failed request with its id) in the process's log.
     loggerInstance: logger.child({ component: 'http' }),
     ...extra,

@@ -7,6 +7,8 @@ import {
 } from '../config/index.js';
 import { DEMO_GENERATOR_CATALOGUE } from '../demo/generators/index.js';
 import { TributaryError } from '../errors.js';
+import { resolveOptions } from '../server/options.js';
+import { serverOptionsOf } from './process.js';
 
 export interface ValidateOptions {
   /** Where lines go; default: stdout for the summary, stderr for errors. */
@@ -17,8 +19,8 @@ export interface ValidateOptions {
 }
 
 /**
- * `tributary validate FILE`: loads and compiles the configuration as `start` would, without
- * starting anything. Prints every error (`file:line: field: message`) and returns 1, or a
+ * `tributary validate FILE`: loads and compiles the configuration as `start` would, and
+ * checks its server settings as `start` does, without starting anything. Prints every error (`file:line: field: message`) and returns 1, or a
  * one-line summary of what is configured and returns 0.
  */
 export const runValidate = async (file: string, options: ValidateOptions = {}): Promise<number> => {
@@ -30,6 +32,8 @@ export const runValidate = async (file: string, options: ValidateOptions = {}): 
       cwd: options.cwd,
       generators: DEMO_GENERATOR_CATALOGUE,
     });
+    // What `start` refuses before starting anything (no API keys beyond loopback, …) too.
+    resolveOptions(serverOptionsOf(config));
     out(summarize(config));
     return 0;
   } catch (error) {

@@ -26,8 +26,8 @@ describe('the example configuration', () => {
       bodyLimit: 16 * 1024 * 1024,
       corsOrigins: [],
       apiKeys: [
-        { key: 'key1', scopes: ['read', 'ingest'] },
-        { key: 'key2', scopes: ['admin'] },
+        { key: 'reader-key-0123456789', scopes: ['read', 'ingest'] },
+        { key: 'admin-key-0123456789', scopes: ['admin'] },
       ],
     });
     expect(config.dataDir).toBe(`${fixtures}.tributary`);

@@ -56,6 +56,18 @@ pipelines:
     });
   });
 
+  it('refuses what start refuses: a server beyond loopback without API keys', async () => {
+    const file = join(dir, 'open.yaml');
+    writeFileSync(file, 'server: { host: 0.0.0.0 }\nsources:\n  clicks: { type: http }\n');
+    const { code, out, err } = await validate(file);
+    expect({ code, out }).toEqual({ code: 1, out: [] });
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^the server would listen on 0\.0\.0\.0, beyond loopback, without API keys: .* Set TRIBUTARY_API_KEYS/,
+      ),
+    ]);
+  });
+
   it('says so when the file cannot be read', async () => {
     expect(await validate('/nonexistent/pipelines.yaml')).toEqual({
       code: 1,
