@@ -45,13 +45,21 @@ export interface ConfigDocument {
 export const readDocument = (text: string, env: Environment): ConfigDocument => {
   const { text: hidden, references } = hideReferences(text);
   const lines = new LineCounter();
-  const doc = parseDocument(hidden, { lineCounter: lines, prettyErrors: false, merge: true });
+  // Keys are checked for uniqueness below, in linear time: the parser's own check is
+  // quadratic in the keys of a map (a file of 50,000 keys took 21 s).
+  const doc = parseDocument(hidden, {
+    lineCounter: lines,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: false,
+  });
   const lineAt = (offset: number) => lines.linePos(offset).line;
   const problems: DocumentProblem[] = doc.errors.map((error) => ({
     path: [],
     line: lineAt(error.pos[0]),
     message: yamlMessage(revealReferences(error.message, references)),
   }));
+  if (problems.length === 0) problems.push(...repeatedKeys(doc, lineAt));
   const written = new Map<Scalar, string>();
   const unresolved = new Set<string>();
   const parsed = problems.length === 0;
@@ -70,9 +78,18 @@ export const readDocument = (text: string, env: Environment): ConfigDocument => 
       },
     });
   }
+  let data: unknown;
+  if (parsed) {
+    try {
+      // An empty file is an empty configuration.
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      problems.push({ path: [], line: firstAliasLine(doc, lineAt), message: ALIAS_BOMB });
+    }
+  }
   return {
-    // An empty file is an empty configuration.
-    data: parsed ? (doc.toJS({ maxAliasCount: 1000 }) ?? {}) : undefined,
+    data,
     problems,
     unresolved,
     lineOf: (path) => locate(doc, path, lineAt).line,
@@ -82,6 +99,47 @@ export const readDocument = (text: string, env: Environment): ConfigDocument => 
       return written.get(found.node as Scalar) ?? String(found.node.value);
     },
   };
+};
+
+/** How many values aliases (`*name`) may expand to in all: far more than a configuration needs. */
+const MAX_ALIAS_COUNT = 1000;
+const ALIAS_BOMB =
+  `the YAML's aliases (*name) expand to more than ${MAX_ALIAS_COUNT} values, as an alias bomb ` +
+  '("billion laughs") does; write the repeated settings out, or alias fewer of them';
+
+/** A key given twice in one map, each after the first: one problem each, at its line. */
+const repeatedKeys = (doc: Document, lineAt: (offset: number) => number): DocumentProblem[] => {
+  const problems: DocumentProblem[] = [];
+  visit(doc, {
+    Map(_key, map, ancestors) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        problems.push({
+          path: [...pathOf(ancestors, map), String(key)],
+          line: lineAt((pair.key as Node | null)?.range?.[0] ?? 0),
+          message: `the YAML does not parse: map keys must be unique (${JSON.stringify(String(key))} is given twice)`,
+        });
+      }
+    },
+  });
+  return problems;
+};
+
+/** The line of the first alias, where an alias bomb goes off. */
+const firstAliasLine = (doc: Document, lineAt: (offset: number) => number): number => {
+  let line = 1;
+  visit(doc, {
+    Alias(_key, node) {
+      line = lineAt(node.range?.[0] ?? 0);
+      return visit.BREAK;
+    },
+  });
+  return line;
 };
 
 /** Drops the position prefix the yaml package puts in some messages; the line is given apart. */

@@ -125,6 +125,9 @@ export const loadConfig = async (file: string, options: LoadOptions = {}): Promi
   return parseConfig(text, { ...options, file });
 };
 
+/** The longest configuration read, in characters: far beyond any real one, short of what stalls the parser. */
+export const MAX_CONFIG_CHARS = 1024 * 1024;
+
 /**
  * Like `loadConfig`, from text. `file` names it in messages, and relative paths in it
  * (modules, file sources, the data directory) resolve against its directory.
@@ -137,6 +140,16 @@ export const parseConfig = async (
   const cwd = options.cwd ?? process.cwd();
   const file = options.file ?? 'config.yaml';
   const baseDir = dirname(resolve(cwd, file));
+  if (text.length > MAX_CONFIG_CHARS)
+    throw new ConfigError([
+      {
+        file,
+        field: '',
+        message:
+          `the file is ${(text.length / 1024 / 1024).toFixed(1)} MB; a configuration is at most ` +
+          `${MAX_CONFIG_CHARS / 1024 / 1024} MB (keep data such as lookup tables in files the pipelines read)`,
+      },
+    ]);
   const doc = readDocument(text, env);
   const issues: ConfigIssue[] = doc.problems.map((p) => ({
     file,

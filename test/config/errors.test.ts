@@ -484,7 +484,23 @@ sinks:
   {
     what: 'a key given twice',
     yaml: 'server:\n  port: 8080\n  port: 9090\n',
-    messages: ['pipelines.yaml:3: the YAML does not parse: map keys must be unique'],
+    messages: [
+      'pipelines.yaml:3: server.port: the YAML does not parse: map keys must be unique ("port" is given twice)',
+    ],
+  },
+  {
+    what: 'an alias bomb ("billion laughs")',
+    yaml: [
+      'x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+      'x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'x-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'x-e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+      '',
+    ].join('\n'),
+    messages: [
+      'pipelines.yaml:2: the YAML\'s aliases (*name) expand to more than 1000 values, as an alias bomb ("billion laughs") does; write the repeated settings out, or alias fewer of them',
+    ],
   },
   {
     what: 'a file that is not a map',
@@ -669,6 +685,21 @@ pipelines:
       'pipelines.yaml:8: pipelines[0].steps[0].key_bye: unknown key "key_bye"; did you mean "key_by"?',
       'pipelines.yaml:9: pipelines[0].steps[1].filter: "price >" is not a valid expression: unexpected token: EOF at column 8',
       'pipelines.yaml:10: pipelines[0].steps[2].window.tumbling: "1 minute" is not a duration; use "1m"',
+    ]);
+  });
+
+  it('refuses a file over 1 MB before parsing it', async () => {
+    const keys = (n: number) =>
+      `x-big:\n${Array.from({ length: n }, (_, i) => `  key${i}: ${i}`).join('\n')}\n`;
+    const error = await parseConfig(keys(120_000), { file: 'pipelines.yaml', env: {} }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as ConfigError).issues).toEqual([
+      {
+        file: 'pipelines.yaml',
+        field: '',
+        message: expect.stringMatching(/^the file is 2\.1 MB; a configuration is at most 1 MB \(keep data/),
+      },
     ]);
   });
 

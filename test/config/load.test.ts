@@ -56,8 +56,8 @@ describe('the example configuration', () => {
       'orders-per-customer': { type: 'store', series: 'orders-per-customer' },
     });
     expect(config.pipelines.map((p) => [p.name, p.sources, p.sinks, p.line])).toEqual([
-      ['clicks-per-user', ['clicks'], ['per-user'], 17],
-      ['custom', ['orders'], ['orders-per-customer'], 37],
+      ['clicks-per-user', ['clicks'], ['per-user'], 23],
+      ['custom', ['orders'], ['orders-per-customer'], 43],
     ]);
   });
 
