@@ -190,6 +190,14 @@ export class AlertEngine implements AlertingApi {
   upsertRule(doc: RuleDocument): void {
     this.checkOpen();
     checkDocument(RuleSchema, doc, 'rule');
+    // A pattern rule is a pipeline step, built from the configuration when the pipelines
+    // start: one given here would be listed and never run.
+    if (doc.type === 'pattern' || this.ruleSet.get(doc.name)?.rule.type === 'pattern')
+      throw new TributaryError(
+        'TRB_ALERT_INVALID',
+        `rule ${JSON.stringify(doc.name)}: pattern rules run as steps of the pipelines, built from the ` +
+          'configuration at start; add or change it under alerts.rules in the configuration file',
+      );
     const rule = compileRule(doc, `rule ${JSON.stringify(doc?.name)}`);
     this.table.now = this.clock.now();
     this.ruleSet.put(rule);

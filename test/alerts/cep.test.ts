@@ -246,6 +246,27 @@ describe('pattern rules from the configuration, end to end into the alert engine
     ).toThrow(/exactly one of count, sequence or not_followed/);
   });
 
+  it('is refused through the API, which cannot start its pipeline: added or replaced', async () => {
+    const engine = await AlertEngine.open({ config: { rules: [rule] } });
+    const refusal = /pattern rules run as steps of the pipelines, built from the configuration at start/;
+    expect(() => engine.upsertRule({ ...rule, name: 'new', count: { ...rule.count!, where: '((' } })).toThrow(
+      refusal,
+    );
+    expect(() => engine.upsertRule({ ...rule, source: '../../etc' })).toThrow(refusal);
+    // Nor may another kind of rule take its name: its pipeline would go on reporting under it.
+    expect(() =>
+      engine.upsertRule({
+        name: 'brute-force',
+        type: 'threshold',
+        series: 'logins',
+        field: 'n',
+        threshold: 1,
+      }),
+    ).toThrow(refusal);
+    expect(engine.rules()).toEqual([rule]);
+    await engine.close();
+  });
+
   it('resolves a sequence alert resolve_after its last match', async () => {
     const clock = new ManualClock(0);
     const engine = await AlertEngine.open({
