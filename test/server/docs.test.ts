@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestServer, testServer } from './helpers.js';
 
@@ -48,6 +49,19 @@ const servedRoutes = (tree: string): string[] => {
         .map((method) => `${method.toLowerCase()} ${path}`);
     });
 };
+
+describe('docs/api.md', () => {
+  it('lists every route in its table, and nothing else', () => {
+    const rows = readFileSync('docs/api.md', 'utf8').matchAll(/^\| \[`(GET|PUT|POST|DELETE|WS) ([^`]+)`\]/gm);
+    const table = [...rows]
+      .map(
+        ([, method, path]) =>
+          `${method === 'WS' ? 'get' : method.toLowerCase()} ${path.replace(/:(\w+)/g, '{$1}')}`,
+      )
+      .filter((route) => route !== 'get /docs');
+    expect(table.sort()).toEqual([...ROUTES].sort());
+  });
+});
 
 describe('OpenAPI at /docs', () => {
   let server: TestServer;
