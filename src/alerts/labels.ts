@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Labels, Matcher, MatchType } from '../contract/index.js';
 import { TributaryError } from '../errors.js';
+import { compileLinearRegex, type LinearRegex } from '../regex/linear-regex.js';
 
 /**
  * A stable identity for a label set: the same labels in any order give the same
@@ -72,14 +73,10 @@ export const checkMatcher = (matcher: Matcher, field = 'matcher'): Matcher => {
   return Object.freeze({ name: matcher.name, type: matcher.type, value: matcher.value });
 };
 
-const regexes = new Map<string, RegExp>();
-
-/** Regexes match the whole value, as in Prometheus. */
-const compileRegex = (source: string, field: string): RegExp => {
-  let regex = regexes.get(source);
-  if (regex) return regex;
+/** Regexes match the whole value, as in Prometheus, in time linear in it (RE2 semantics, as Prometheus'). */
+const compileRegex = (source: string, field: string): LinearRegex => {
   try {
-    regex = new RegExp(`^(?:${source})$`, 'u');
+    return compileLinearRegex(source);
   } catch (error) {
     throw new TributaryError(
       'TRB_ALERT_INVALID',
@@ -87,9 +84,6 @@ const compileRegex = (source: string, field: string): RegExp => {
       { cause: error },
     );
   }
-  if (regexes.size > 10_000) regexes.clear();
-  regexes.set(source, regex);
-  return regex;
 };
 
 /** A missing label matches as the empty string, as in Alertmanager. */
@@ -101,9 +95,9 @@ export const matches = (matcher: Matcher, labels: Labels): boolean => {
     case '!=':
       return value !== matcher.value;
     case '=~':
-      return compileRegex(matcher.value, 'matcher').test(value);
+      return compileRegex(matcher.value, 'matcher').fullMatch(value);
     case '!~':
-      return !compileRegex(matcher.value, 'matcher').test(value);
+      return !compileRegex(matcher.value, 'matcher').fullMatch(value);
   }
 };
 

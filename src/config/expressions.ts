@@ -15,6 +15,7 @@
  */
 import { Environment } from '@marcbachmann/cel-js';
 import { TributaryError } from '../errors.js';
+import { registerLinearMatches, withLinearMatches } from './expression-regex.js';
 
 /** What an expression is used for; it decides which result types it may have. */
 export type ExpressionUse = 'bool' | 'value' | 'key' | 'time' | 'number';
@@ -52,6 +53,7 @@ for (const op of ['+', '-', '*', '/']) {
   environment.registerOperator(`double ${op} int: double`, (a: number, b: bigint) => apply(a, Number(b)));
   environment.registerOperator(`int ${op} double: double`, (a: bigint, b: number) => apply(Number(a), b));
 }
+registerLinearMatches(environment);
 
 /** Result types that can never fit a use (CEL type names). */
 const UNFIT: Record<ExpressionUse, (type: string) => boolean> = {
@@ -103,6 +105,9 @@ export const compileExpression = <R = unknown>(
   const names = new Set<string>();
   collectNames(parsed.ast, names);
   const fields = [...names];
+  const linear = withLinearMatches(text, parsed.ast);
+  if ('refused' in linear) throw invalid(text, linear.refused);
+  if (linear.text !== text) parsed = environment.parse(linear.text);
   const run = contextRunner(parsed, fields);
   const fail = (error: unknown): never => {
     const reason = error instanceof TributaryError ? error.message : runtimeReason(error as CelError);

@@ -528,7 +528,7 @@ sinks:
   b: { type: file, path: b.log, format: pattern, pattern: "\\\\w+" }
 `,
     messages: [
-      'pipelines.yaml:2: sources.a.pattern: is not a regular expression: /(abc/: Unterminated group',
+      'pipelines.yaml:2: sources.a.pattern: is not a regular expression: missing closing ): `(abc`',
       'pipelines.yaml:3: sources.b.pattern: has no named groups; name the parts that become fields, e.g. (?<level>\\w+)',
     ],
   },

@@ -107,6 +107,27 @@ describe('expressions', () => {
     expect(failure(() => compileExpression('require("fs")')).code).toBe('TRB_EXPRESSION_INVALID');
   });
 
+  it('match regular expressions in time linear in the text (RE2, as CEL specifies)', () => {
+    // Exponential on a backtracking engine: 2^40 steps for this record, the test would never end.
+    const record = { name: `${'a'.repeat(40)}!`, pattern: '(a+)+$' };
+    expect(evaluate('name.matches("(a+)+$")', record)).toBe(false);
+    expect(evaluate('name.matches(pattern)', record)).toBe(false);
+    expect(evaluate('name . matches ("^a{3}") && !"web-1".matches("^db")', record)).toBe(true);
+    // Text that only looks like a call is left alone.
+    expect(evaluate('"x.matches(y)" == "x.matches(" + "y)"', record)).toBe(true);
+    // A literal pattern RE2 refuses is refused with the configuration; one from a record, per record.
+    expect(failure(() => compileExpression('name.matches("(?=a)a")'))).toMatchObject({
+      code: 'TRB_EXPRESSION_INVALID',
+      message: expect.stringMatching(
+        /^"name\.matches\(\\"\(\?=a\)a\\"\)" "\(\?=a\)a" is not a regular expression: .*\(lookaround and backreferences are not supported/,
+      ),
+    });
+    expect(failure(() => evaluate('name.matches(pattern)', { name: 'a', pattern: '(' }))).toMatchObject({
+      code: 'TRB_EXPRESSION_FAILED',
+      message: expect.stringContaining('"(" is not a regular expression: missing closing )'),
+    });
+  });
+
   it('list the fields they read', () => {
     expect(compileExpression('price * quantity > limit').fields).toEqual(['price', 'quantity', 'limit']);
   });

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
+import { compileLinearRegex, type LinearRegex } from '../../regex/linear-regex.js';
 import type { IntakeConnector } from '../connector.js';
 import { sourceTopicOptions } from '../source-topic.js';
 import { createFileIngestor } from './file-ingestor.js';
@@ -32,14 +33,15 @@ const options = Type.Object(
 
 /** Why `pattern` cannot split lines into fields, if it cannot. */
 const regexProblem = (pattern: string): string | undefined => {
-  let regex: RegExp;
+  let regex: LinearRegex;
   try {
-    regex = new RegExp(pattern);
+    regex = compileLinearRegex(pattern);
   } catch (error) {
-    return `is not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`;
+    return `is not a regular expression: ${(error as Error).message}`;
   }
-  const groups = /\(\?<([A-Za-z_$][\w$]*)>/.test(regex.source);
-  return groups ? undefined : 'has no named groups; name the parts that become fields, e.g. (?<level>\\w+)';
+  return regex.groupNames.length > 0
+    ? undefined
+    : 'has no named groups; name the parts that become fields, e.g. (?<level>\\w+)';
 };
 
 /** Lines of a file followed like `tail -F`, resuming at the saved position. */

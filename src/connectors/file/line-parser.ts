@@ -1,3 +1,4 @@
+import type { LinearRegex } from '../../regex/linear-regex.js';
 import { ingestDeadLetter } from '../dead-letter.js';
 import type { AppendRecord } from '../log/record-format.js';
 
@@ -31,7 +32,7 @@ export const parseLine = (
   source: string,
   bytes: Uint8Array,
   origin: LineOrigin,
-  pattern?: RegExp,
+  pattern?: LinearRegex,
 ): ParsedLine => {
   let line: string;
   try {
@@ -49,12 +50,9 @@ export const parseLine = (
     }
     return { event: { value: Buffer.from(line) } };
   }
-  const match = pattern.exec(line);
-  if (!match) {
-    return lineDeadLetter(source, `line does not match the pattern ${String(pattern)}`, bytes, origin);
+  const fields = pattern.groups(line);
+  if (!fields) {
+    return lineDeadLetter(source, `line does not match the pattern /${pattern.source}/`, bytes, origin);
   }
-  const fields: Record<string, string> = {};
-  for (const [field, value] of Object.entries(match.groups ?? {}))
-    if (value !== undefined) fields[field] = value;
   return { event: { value: Buffer.from(JSON.stringify(fields)) } };
 };

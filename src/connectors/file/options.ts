@@ -1,4 +1,5 @@
 import { TributaryError } from '../../errors.js';
+import { compileLinearRegex, type LinearRegex } from '../../regex/linear-regex.js';
 
 /** How a line becomes an event: JSON lines, or a regular expression whose named groups become fields. */
 export type LineFormat = 'json' | { readonly regex: string | RegExp };
@@ -28,7 +29,7 @@ export interface ResolvedFileOptions {
   readonly name: string;
   readonly topic: string;
   readonly path: string;
-  readonly pattern?: RegExp;
+  readonly pattern?: LinearRegex;
   readonly startAt: 'start' | 'end';
   readonly stateDir?: string;
   readonly pollIntervalMs: number;
@@ -47,23 +48,20 @@ const text = (name: string, field: string, value: unknown): string | undefined =
   throw badConfig(name, field, value, 'is not a non-empty string');
 };
 
-const compile = (name: string, format: LineFormat | undefined): RegExp | undefined => {
+const compile = (name: string, format: LineFormat | undefined): LinearRegex | undefined => {
   if (format === undefined || format === 'json') return undefined;
   const source = typeof format === 'object' && format !== null ? format.regex : undefined;
   if (typeof source !== 'string' && !(source instanceof RegExp)) {
     throw badConfig(name, 'format', format, "is not 'json' or { regex } with named groups");
   }
-  let pattern: RegExp;
+  let pattern: LinearRegex;
   try {
-    // No 'g' or 'y': a stateful lastIndex would make matching depend on the previous line.
-    pattern =
-      typeof source === 'string'
-        ? new RegExp(source)
-        : new RegExp(source.source, source.flags.replace(/[gy]/g, ''));
+    // Log lines come from outside: matched in linear time (src/regex), whatever the pattern.
+    pattern = compileLinearRegex(typeof source === 'string' ? source : withInlineFlags(source));
   } catch (error) {
     throw badConfig(name, 'format.regex', source, `does not compile: ${(error as Error).message}`);
   }
-  if (!/\(\?<(?![=!])/.test(pattern.source)) {
+  if (pattern.groupNames.length === 0) {
     throw badConfig(
       name,
       'format.regex',
@@ -72,6 +70,12 @@ const compile = (name: string, format: LineFormat | undefined): RegExp | undefin
     );
   }
   return pattern;
+};
+
+/** A JavaScript RegExp's flags as RE2's inline ones (`g` and `y` mean nothing per line; RE2 is Unicode-aware). */
+const withInlineFlags = (regex: RegExp): string => {
+  const inline = [...regex.flags].filter((f) => 'ims'.includes(f)).join('');
+  return inline ? `(?${inline})${regex.source}` : regex.source;
 };
 
 const positiveInteger = (name: string, field: string, value: unknown, fallback: number): number => {
