@@ -320,8 +320,14 @@ describe('the MQTT ingestor', () => {
       await waitFor('it is back', () => sensors.stats().active);
       expect(sensors.stats().lastError).toBeUndefined();
       await publisher.publishAsync(`${prefix}/a`, '{"n":2}', { qos: 1 });
-      await waitFor('the second is appended', () => log.endOffset('sensors', 0) === 2);
-      expect(await values('sensors')).toEqual([{ n: 1 }, { n: 2 }]);
+      const appended = async () => (await values<{ n: number }>('sensors')).map((v) => v.n);
+      await waitFor('the second is appended', async () => (await appended()).includes(2));
+      // At-least-once: when the cut took the acknowledgment of n:1 (appended, its PUBACK not yet
+      // through), the broker sends it again after the reconnection. Nothing is lost either way.
+      expect([
+        [1, 2],
+        [1, 1, 2],
+      ]).toContainEqual(await appended());
     } finally {
       await Promise.all(ingestors.splice(0).map((i) => i.stop()));
       await proxy.close();
