@@ -15,6 +15,7 @@
  */
 import { Environment } from '@marcbachmann/cel-js';
 import { TributaryError } from '../errors.js';
+import { costProblem } from './expression-cost.js';
 import { registerLinearMatches, withLinearMatches } from './expression-regex.js';
 
 /** What an expression is used for; it decides which result types it may have. */
@@ -99,6 +100,8 @@ export const compileExpression = <R = unknown>(
   }
   const checked = parsed.check();
   if (!checked.valid) throw invalid(text, celReason(checked.error as CelError, text), checked.error);
+  const cost = costProblem(parsed.ast);
+  if (cost) throw invalid(text, cost);
   const type = checked.type ?? 'dyn';
   if (UNFIT[use](type)) throw invalid(text, `gives ${typePhrase(type)}, but ${label} needs ${NEEDS[use]}`);
 

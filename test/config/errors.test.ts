@@ -154,6 +154,19 @@ const BAD_CONFIGS: BadConfig[] = [
     ],
   },
   {
+    what: 'an expression that nests comprehensions past the bound on its cost',
+    yaml: `${SOURCES}pipelines:
+  - name: p
+    source: clicks
+    steps:
+      - filter: "tags.exists(a, tags.exists(b, tags.exists(c, a + b + c == '')))"
+    sink: out
+`,
+    messages: [
+      `pipelines.yaml:8: pipelines[0].steps[0].filter: "tags.exists(a, tags.exists(b, tags.exists(c, a + b + c == '')))" nests 3 comprehensions (the exists at column 31 is inside 2); at most 2 may nest, as each level multiplies the steps per record by a list's length`,
+    ],
+  },
+  {
     what: 'an expression whose type can never fit',
     yaml: `${SOURCES}pipelines:
   - name: p

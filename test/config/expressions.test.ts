@@ -128,6 +128,19 @@ describe('expressions', () => {
     });
   });
 
+  it('are bounded in cost: comprehensions nest at most twice, and at most ten in one expression', () => {
+    const nested = (depth: number): string =>
+      depth === 0 ? 'true' : `l.exists(x${depth}, ${nested(depth - 1)})`;
+    expect(evaluate(nested(2), { l: [1, 2] }, 'bool')).toBe(true);
+    expect(failure(() => compileExpression(nested(3)))).toMatchObject({
+      code: 'TRB_EXPRESSION_INVALID',
+      message: expect.stringContaining('nests 3 comprehensions'),
+    });
+    expect(failure(() => compileExpression(nested(12))).message).toContain('nests 12 comprehensions');
+    const siblings = Array.from({ length: 11 }, (_, i) => `l.exists(x${i}, x${i} > 0)`).join(' || ');
+    expect(failure(() => compileExpression(siblings)).message).toContain('has 11 comprehensions');
+  });
+
   it('list the fields they read', () => {
     expect(compileExpression('price * quantity > limit').fields).toEqual(['price', 'quantity', 'limit']);
   });
