@@ -112,8 +112,8 @@ export const compileExpression = <R = unknown>(
   if ('refused' in linear) throw invalid(text, linear.refused);
   if (linear.text !== text) parsed = environment.parse(linear.text);
   const run = contextRunner(parsed, fields);
-  const fail = (error: unknown): never => {
-    const reason = error instanceof TributaryError ? error.message : runtimeReason(error as CelError);
+  const fail = (error: unknown, record?: unknown): never => {
+    const reason = error instanceof TributaryError ? error.message : runtimeReason(error as CelError, record);
     throw new TributaryError('TRB_EXPRESSION_FAILED', `${label} ${JSON.stringify(text)}: ${reason}`, {
       cause: error,
     });
@@ -125,7 +125,7 @@ export const compileExpression = <R = unknown>(
           try {
             result = run(record);
           } catch (error) {
-            return fail(error);
+            return fail(error, record);
           }
           if (result === true || result === false) return result as R;
           return fail(
@@ -136,7 +136,7 @@ export const compileExpression = <R = unknown>(
           try {
             return plain(run(record)) as R;
           } catch (error) {
-            return fail(error);
+            return fail(error, record);
           }
         };
   return { text, type, fields, evaluate };
@@ -224,9 +224,12 @@ const celReason = (error: CelError, text: string): string => {
   return `is not a valid expression: ${lowerFirst(summary)}${at}`;
 };
 
-const runtimeReason = (error: CelError): string => {
+const runtimeReason = (error: CelError, record: unknown): string => {
   const summary = error.summary ?? error.message?.split('\n')[0] ?? String(error);
   const unknown = /^Unknown variable: (.+)$/.exec(summary);
+  // A record that is no object has no fields at all: say what it is, not that one is missing.
+  if (unknown && (typeof record !== 'object' || record === null || Array.isArray(record)))
+    return `the record is ${record === null ? 'null' : Array.isArray(record) ? 'a list' : `a ${typeof record}`}, not an object with fields (it has no "${unknown[1]}")`;
   if (unknown) return `the record has no field "${unknown[1]}" (test for it with has(event.${unknown[1]}))`;
   const noKey = /^No such key: (.+)$/.exec(summary);
   if (noKey) return `no field "${noKey[1]}"`;

@@ -32,14 +32,23 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 };
 
 /** What the framework's own refusals say instead of its messages (which repeat the whole URL). */
-const FRAMEWORK_MESSAGES: Readonly<Record<string, (bodyLimit?: number) => string>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: (bodyLimit) =>
+const FRAMEWORK_MESSAGES: Readonly<Record<string, (request: RequestContext) => string>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ({ bodyLimit }) =>
     `the request body is over the limit${bodyLimit ? ` of ${bodyLimit} bytes` : ''}; send smaller batches`,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ({ contentType }) =>
+    `the body's Content-Type${contentType ? ` (${contentType.slice(0, 100)})` : ''} is not one the server reads; send ` +
+    'application/json, or application/x-ndjson (one event a line) to /api/v1/streams/:stream/events',
   FST_ERR_BAD_URL: () =>
     'the URL has a %-escape that is not UTF-8 (e.g. %E0%A4%A); escape names with encodeURIComponent',
   FST_ERR_MAX_PARAM_LENGTH: () =>
     `a name in the URL is over ${MAX_PARAM_LENGTH} characters, longer than this server reads`,
 };
+
+/** What an error's message may say of the request it refuses. */
+export interface RequestContext {
+  readonly bodyLimit?: number;
+  readonly contentType?: string;
+}
 
 /** The longest name a route parameter takes (Fastify's `maxParamLength`, 100 by default, shorter than some topic names). */
 export const MAX_PARAM_LENGTH = 1_000;
@@ -93,7 +102,7 @@ const describeValidation = (issues: readonly ValidationIssue[], context: string 
  */
 export const toErrorBody = (
   error: unknown,
-  bodyLimit?: number,
+  request: RequestContext = {},
 ): { status: number; body: ErrorBody; internal: boolean } => {
   if (error instanceof TributaryError) {
     const status = statusOf(error);
@@ -107,7 +116,7 @@ export const toErrorBody = (
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = CODE_BY_STATUS[status] ?? 'TRB_HTTP_BAD_REQUEST';
-    const message = FRAMEWORK_MESSAGES[fastifyError.code ?? '']?.(bodyLimit) ?? fastifyError.message;
+    const message = FRAMEWORK_MESSAGES[fastifyError.code ?? '']?.(request) ?? fastifyError.message;
     return { status, body: { error: { code, message: message ?? 'bad request' } }, internal: false };
   }
   return {
@@ -127,7 +136,10 @@ export const toErrorBody = (
 export const createErrorHandler =
   (bodyLimit: number) =>
   (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
-    const { status, body, internal } = toErrorBody(error, bodyLimit);
+    const { status, body, internal } = toErrorBody(error, {
+      bodyLimit,
+      contentType: request.headers?.['content-type'],
+    });
     if (status >= 500) {
       const where = { reqId: request.id, method: request.method, url: redactUrl(request.url), status };
       if (internal) request.log.error({ ...where, err: error }, `request ${request.id} failed: a bug`);

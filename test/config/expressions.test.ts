@@ -81,6 +81,13 @@ describe('expressions', () => {
     expect(notBool.message).toBe('filter "user": gave "x", not true or false');
     const noKey = failure(() => evaluate('address.city', { address: {} }));
     expect(noKey.message).toBe('expression "address.city": no field "city"');
+    // A record that is no object: what it is, not a missing field.
+    const filter = compileExpression('price > 10.0', { use: 'bool', label: 'filter' });
+    expect(failure(() => filter.evaluate(null)).message).toBe(
+      'filter "price > 10.0": the record is null, not an object with fields (it has no "price")',
+    );
+    expect(failure(() => filter.evaluate(42)).message).toContain('the record is a number, not an object');
+    expect(failure(() => filter.evaluate([1])).message).toContain('the record is a list, not an object');
   });
 
   it('refuse at compile time what cannot parse or can never fit', () => {

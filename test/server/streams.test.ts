@@ -101,7 +101,16 @@ describe('POST /api/v1/streams/:stream/events', () => {
 
   it('answers 415 for a body that is neither JSON nor NDJSON', async () => {
     server = await testServer();
-    expectError(await post(server.app, URL, 'a,b\n1,2', 'text/csv'), 415, 'TRB_HTTP_UNSUPPORTED_MEDIA_TYPE');
+    expect(
+      expectError(
+        await post(server.app, URL, 'a,b\n1,2', 'text/csv'),
+        415,
+        'TRB_HTTP_UNSUPPORTED_MEDIA_TYPE',
+      ),
+    ).toBe(
+      "the body's Content-Type (text/csv) is not one the server reads; send application/json, or " +
+        'application/x-ndjson (one event a line) to /api/v1/streams/:stream/events',
+    );
   });
 
   it('answers 413 beyond the body limit, with the limit in the message', async () => {
