@@ -39,6 +39,8 @@ export interface PlatformApi {
   /** Stored results. */
   querySeries(name: string, query: SeriesQuery): Promise<SeriesPoint[]>;
   listSeries(): Promise<SeriesInfo[]>;
+  /** The series the configuration's pipelines store into: known, and empty, before their first result. */
+  declaredSeries(): readonly string[];
   /** The newest result of each key (of `keys` only, when given): from the hot cache, else from the store. */
   latestOfSeries(name: string, keys?: readonly string[]): Promise<Omit<SeriesLatest, 'name'>>;
 

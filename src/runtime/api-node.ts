@@ -32,7 +32,7 @@ import { prepareKafkaTopics } from './kafka-topics.js';
 import type { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import type { PlatformMetrics } from './metrics.js';
-import { sinkSpecsOf } from './pipeline-sinks.js';
+import { sinkSpecsOf, storeSeriesOf } from './pipeline-sinks.js';
 import { FleetBoard } from './status/fleet-board.js';
 import { platformStats, publishStatus, statusParts } from './status/platform-stats.js';
 import type { ProgressBoard } from './status/progress-board.js';
@@ -220,6 +220,10 @@ export class ApiNode implements PlatformApi {
   listSeries(): Promise<SeriesInfo[]> {
     if (!this.store) throw notStarted();
     return this.store.listSeries();
+  }
+
+  declaredSeries(): readonly string[] {
+    return storeSeriesOf(this.options.pipelines, this.options.sinks);
   }
 
   latestOfSeries(name: string, keys?: readonly string[]): Promise<Omit<SeriesLatest, 'name'>> {

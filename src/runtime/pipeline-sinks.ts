@@ -23,3 +23,15 @@ export const sinkSpecsOf = (
   }
   return sinks;
 };
+
+/** The store series the pipelines write: they exist, empty, before their first result. */
+export const storeSeriesOf = (
+  plans: readonly Plan[],
+  declared: Readonly<Record<string, SinkSpec>> = {},
+): string[] => {
+  const series = new Set<string>();
+  for (const plan of plans)
+    for (const spec of Object.values(sinkSpecsOf(plan, declared)))
+      if (spec.type === 'store') series.add(spec.series);
+  return [...series].sort();
+};

@@ -45,7 +45,7 @@ import { kafkaSourceSpec, pipelineGroup, prepareKafkaTopics } from './kafka-topi
 import type { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import type { PlatformMetrics } from './metrics.js';
-import { sinkSpecsOf } from './pipeline-sinks.js';
+import { sinkSpecsOf, storeSeriesOf } from './pipeline-sinks.js';
 import { platformStats, publishStatus, statusParts } from './status/platform-stats.js';
 import type { ProgressBoard } from './status/progress-board.js';
 import { checkIngestStream, intakeSources } from './streams.js';
@@ -177,7 +177,8 @@ export class Platform implements PlatformApi {
       options.log?.topics?.[topic]?.partitions ?? options.log?.partitions ?? 1;
     const plans = [...options.pipelines, ...PlatformAlerting.patternPlans(options.alerts)];
     // Before anything creates a topic: only topics that were there already can disagree.
-    checkTopicPartitions(log, this.logSources(), plans, partitionsFor);
+    // The sources pipelines read from the embedded log.
+    checkTopicPartitions(log, intakeSources(this.readSources), plans, partitionsFor);
     const onKafka = options.intakeOnKafka;
     const intakeTopics = onKafka && {
       cluster: onKafka,
@@ -316,6 +317,10 @@ export class Platform implements PlatformApi {
     return this.requireStore().listSeries();
   }
 
+  declaredSeries(): readonly string[] {
+    return storeSeriesOf(this.options.pipelines, this.options.sinks);
+  }
+
   latestOfSeries(name: string, keys?: readonly string[]): Promise<Omit<SeriesLatest, 'name'>> {
     return latestOfSeries(this.options.latestCache, this.requireStore(), name, keys);
   }
@@ -382,11 +387,6 @@ export class Platform implements PlatformApi {
       sinks,
       options: { ...DEFAULT_TASK_OPTIONS, ...this.options.pipelineTasks },
     });
-  }
-
-  /** The sources pipelines read from the embedded log. */
-  private logSources(): string[] {
-    return intakeSources(this.readSources);
   }
 
   private async workerExited(member: string, error: Error): Promise<void> {

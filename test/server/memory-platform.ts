@@ -168,6 +168,13 @@ export class MemoryPlatform implements PlatformApi {
     return points.slice(0, query.limit ?? points.length);
   }
 
+  /** Series a pipeline stores into, as a configuration declares them. */
+  declared: string[] = [];
+
+  declaredSeries(): readonly string[] {
+    return this.declared;
+  }
+
   async listSeries(): Promise<SeriesInfo[]> {
     return [...this.storedPoints].map(([name, points]) => ({
       name,

@@ -112,6 +112,18 @@ describe('series', () => {
     expect(body.points).toEqual([]);
   });
 
+  it('knows a series a pipeline stores into before its first result: empty, not 404', async () => {
+    server.platform.declared = ['brute-force'];
+    try {
+      expect((await get('/api/v1/series/brute-force')).json().points).toEqual([]);
+      expect((await get('/api/v1/series/brute-force/latest')).json()).toMatchObject({ points: [] });
+      const message = expectError(await get('/api/v1/series/brute-forse'), 404, 'TRB_HTTP_NOT_FOUND');
+      expect(message).toBe('no series "brute-forse"; known series: "brute-force", "page-views"');
+    } finally {
+      server.platform.declared = [];
+    }
+  });
+
   it.each([
     ['from=yesterday', /^from: "yesterday" is not a time; use milliseconds since the epoch, ISO-8601/],
     ['to=2024-13-45T99:00:00Z', /^to: "2024-13-45T99:00:00Z" is not a time/],

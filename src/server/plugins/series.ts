@@ -48,11 +48,7 @@ export const seriesPlugin: FastifyPluginAsyncTypebox<SeriesOptions> = async (app
       const query = toSeriesQuery(request.query, Date.now());
       const points = await platform.querySeries(name, query);
       // Only an empty answer needs the (slower) list: a series with points exists.
-      if (points.length === 0) {
-        const known = (await platform.listSeries()).map((s) => s.name);
-        if (!known.includes(name))
-          throw notFound(`no series ${JSON.stringify(name)}; ${listNames('series', known)}`);
-      }
+      if (points.length === 0) await requireKnown(platform, name);
       return {
         name,
         from: query.from,
@@ -80,12 +76,19 @@ export const seriesPlugin: FastifyPluginAsyncTypebox<SeriesOptions> = async (app
     async (request) => {
       const { name } = request.params;
       const latest = await platform.latestOfSeries(name, request.query.key);
-      if (latest.points.length === 0) {
-        const known = (await platform.listSeries()).map((s) => s.name);
-        if (!known.includes(name))
-          throw notFound(`no series ${JSON.stringify(name)}; ${listNames('series', known)}`);
-      }
+      if (latest.points.length === 0) await requireKnown(platform, name);
       return { name, ...latest };
     },
   );
+};
+
+/**
+ * A series is known once it has results, or from the start when a pipeline of the
+ * configuration stores into it (an empty answer then, not a 404); else 404 naming the known.
+ */
+const requireKnown = async (platform: PlatformApi, name: string): Promise<void> => {
+  if (platform.declaredSeries().includes(name)) return;
+  const known = new Set([...(await platform.listSeries()).map((s) => s.name), ...platform.declaredSeries()]);
+  if (!known.has(name))
+    throw notFound(`no series ${JSON.stringify(name)}; ${listNames('series', [...known].sort())}`);
 };
