@@ -39,7 +39,25 @@ const docs: FastifyPluginAsync<DocsOptions> = async (app, { secured }) => {
       ...(secured && { security: [{ bearer: [] }, { apiKey: [] }] }),
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // No call to swagger.io's validator: the page reaches nothing but this server.
+    uiConfig: { validatorUrl: null },
+    staticCSP: true,
+    transformStaticCSP: docsPolicy,
+  });
 };
+
+/**
+ * The plugin's own policy, amended: Swagger UI sets style attributes from its script (a
+ * console error for each under `style-src 'self'`), so styles may be inline; nothing comes
+ * from swagger.io; and no `upgrade-insecure-requests`, which would send the page's requests
+ * to https on a server that serves plain http beyond loopback.
+ */
+export const docsPolicy = (policy: string): string =>
+  policy
+    .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';")
+    .replace(' validator.swagger.io', '')
+    .replace(/\s*upgrade-insecure-requests;?/, '');
 
 export const docsPlugin = fp(docs, { name: 'tributary-docs', fastify: '5.x' });
