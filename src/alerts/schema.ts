@@ -94,6 +94,11 @@ export const ThresholdRuleSchema = Type.Object(
     ...judged,
     type: Type.Literal('threshold'),
     threshold: Type.Optional(Type.Number({ description: 'The bound (with ratio or a single level)' })),
+    resolve_after: Type.Optional(
+      duration(
+        'Resolve the alerts of a key that reports nothing for this long; default 3 of its intervals between results, at least 5m',
+      ),
+    ),
   },
   closed,
 );

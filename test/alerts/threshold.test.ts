@@ -220,3 +220,39 @@ describe('threshold rules: checks', () => {
     });
   });
 });
+
+describe('threshold rules: a key that stops reporting', () => {
+  it('resolves after 5 minutes of silence when its results came every minute, and is told', async () => {
+    const { at, visible, notifier } = await engineWith(cpu({ severity: 'warning' }));
+    for (let s = 0; s <= 120; s += 60) {
+      await at(s, 90); // web-1 over the bound, every minute
+      await at(s, 10, 'web-2'); // web-2 fine
+    }
+    expect(visible()).toEqual(['web-1/warning:firing']);
+    await at(120 + 299); // web-1 silent since 120 s
+    expect(visible()).toEqual(['web-1/warning:firing']);
+    await at(120 + 300);
+    expect(visible()).toEqual([]);
+    expect(notifier.sent.map((n) => n.alerts.map((a) => a.status))).toEqual([['firing'], ['resolved']]);
+  });
+
+  it('waits 3 of its intervals for a key whose results come further apart than that', async () => {
+    const { at, visible } = await engineWith(cpu({ severity: 'warning' }));
+    await at(0, 90);
+    await at(600, 90); // every 10 minutes: a 10-minute window's results
+    await at(600 + 1_799);
+    expect(visible()).toEqual(['web-1/warning:firing']);
+    await at(600 + 1_800);
+    expect(visible()).toEqual([]);
+  });
+
+  it('takes resolve_after as given, and keeps a key that reports firing', async () => {
+    const { at, visible } = await engineWith(
+      cpu({ severity: 'warning', resolve_after: '2m' } as Partial<RuleDocument>),
+    );
+    await at(0, 90);
+    await at(0, 90, 'web-2');
+    for (let s = 60; s <= 240; s += 60) await at(s, 95, 'web-2');
+    expect(visible()).toEqual(['web-2/warning:firing']);
+  });
+});

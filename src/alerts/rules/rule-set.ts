@@ -41,7 +41,8 @@ export class RuleSet {
     const evaluator = evaluatorFor(rule, this.table.now);
     this.evaluators.set(rule.name, evaluator);
     this.index.add(evaluator);
-    if (rule.type === 'absence' || rule.type === 'pattern') this.timed.add(evaluator);
+    if (rule.type === 'absence' || rule.type === 'pattern' || rule.type === 'threshold')
+      this.timed.add(evaluator);
     if (old) this.handOver(old, evaluator);
   }
 

@@ -31,6 +31,8 @@ interface RuleCommon {
 
 export interface ThresholdRule extends RuleCommon {
   readonly type: 'threshold';
+  /** A key silent this long resolves its alerts; undefined: by its own pace (threshold.ts). */
+  readonly resolveAfterMs?: number;
 }
 export interface RateRule extends RuleCommon {
   readonly type: 'rate';
@@ -155,10 +157,13 @@ const compileBody = (doc: RuleDocument, field: string): WithoutEntry<CompiledRul
         op,
       };
       if (doc.type === 'threshold') {
+        const resolveAfterMs = duration(doc.resolve_after, `${field}.resolve_after`, -1);
+        if (resolveAfterMs === 0) throw invalid(`${field}.resolve_after: must be above 0, e.g. "15m"`);
         return {
           ...base,
           type: 'threshold',
           levels: levelsOf(field, op, doc.severity ?? 'ratio', doc.threshold, doc.hysteresis),
+          ...(resolveAfterMs > 0 && { resolveAfterMs }),
         };
       }
       if (doc.type === 'rate') {
