@@ -264,12 +264,23 @@ describe('the dashboard in a browser', () => {
     } else {
       // Alerting is configured: the panel lists what the API lists.
       await page().locator('[data-testid="alerts-panel"]').waitFor();
-      const { alerts } = (await api('/api/v1/alerts')) as { alerts: { rule: string; state: string }[] };
+      const { alerts } = (await api('/api/v1/alerts')) as {
+        alerts: { rule: string; state: string; fingerprint: string; inhibitedBy: string[] }[];
+      };
       const active = alerts.find((a) => a.state !== 'resolved');
       if (active) {
         await expect
           .poll(() => page().textContent('[data-testid="alerts-panel"]'), { timeout: 10_000 })
           .toContain(active.rule);
+      }
+      // An alert a more severe one inhibits reads as inhibited, not as plain firing.
+      const inhibited = alerts.find((a) => a.state === 'firing' && a.inhibitedBy.length > 0);
+      if (inhibited) {
+        const row = page().locator(
+          `[data-testid="alerts-table"] tr[data-fingerprint="${inhibited.fingerprint}"]`,
+        );
+        await expect.poll(() => row.getAttribute('data-inhibited'), { timeout: 10_000 }).toBe('true');
+        expect(await row.locator('[data-testid="alert-inhibited"]').textContent()).toContain('inhibited');
       }
     }
     // Leaving the page leaves its channel.
