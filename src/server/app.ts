@@ -1,5 +1,5 @@
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { PlatformApi } from '../contract/index.js';
 import { createErrorHandler, MAX_PARAM_LENGTH, redactUrl } from './http-errors.js';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options.js';
@@ -38,7 +38,7 @@ export const buildServer = async (
     bodyLimit: resolved.bodyLimit,
     requestTimeout: REQUEST_TIMEOUT_MS,
     exposeHeadRoutes: false,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A URL the router cannot read (a broken %-escape, an over-long name) answers as every error does.
     frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   });
@@ -91,9 +91,13 @@ const registerPlugins = async (
 
 const logging = (
   options: ServerOptions,
-): Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'disableRequestLogging'> => {
+): Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'logController'> => {
   // The process's logger: no line per request (the dashboard polls), a line per failure.
-  if (options.loggerInstance) return { loggerInstance: options.loggerInstance, disableRequestLogging: true };
+  if (options.loggerInstance)
+    return {
+      loggerInstance: options.loggerInstance,
+      logController: new LogController({ disableRequestLogging: true }),
+    };
   if (!options.logger) return { logger: false };
   const base = options.logger === true ? {} : options.logger;
   return {
