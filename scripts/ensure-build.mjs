@@ -9,8 +9,9 @@
  * anything is compiled. `--force` builds whatever the stamp says.
  *
  * `--prepare` (npm's `prepare`, run by `npm ci`) builds nothing where there is nothing to
- * build from or with: an image's dependency layer (no sources copied yet), or a production
- * install (`--omit=dev`: no compiler; the image copies the build from its build stage).
+ * build from or with: an image's dependency layer (no sources copied yet; package.json runs
+ * this only where the script itself is there), or a production install (`--omit=dev`: no
+ * compiler; the image copies the build from its build stage).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
