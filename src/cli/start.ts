@@ -15,6 +15,12 @@ const packageRoot = (): string => {
   return dir;
 };
 
+/** What a newcomer to the demo reads first about the dead letters the dashboard counts. */
+export const DEMO_DEAD_LETTERS =
+  "The demo's generators send a few malformed events on purpose (a missing field, a wrong type, " +
+  'a value that is no object): each is dead-lettered with its reason, counted on the dashboard (Dead letters) ' +
+  'and listed under its pipeline, while the rest flows on';
+
 /** The demo configuration shipped with the package (config/demo.yaml). */
 export const DEMO_CONFIG = join(packageRoot(), 'config', 'demo.yaml');
 
@@ -53,7 +59,7 @@ export const runStart = async (options: StartOptions): Promise<number> => {
     ],
     api: platform,
     serverOptions,
-    ready: (server) =>
+    ready: (server) => {
       logger.info(
         {
           url: server.url,
@@ -66,7 +72,9 @@ export const runStart = async (options: StartOptions): Promise<number> => {
           docs: `${server.url}/docs`,
         },
         `Tributary is running: ${server.url} (Ctrl-C stops it gracefully)`,
-      ),
+      );
+      if (options.demo) logger.info({ deadLetters: `${server.url}/pipelines` }, DEMO_DEAD_LETTERS);
+    },
   });
 };
 

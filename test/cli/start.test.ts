@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_DEAD_LETTERS } from '../../src/cli/start.js';
 import { openEmbeddedLog } from '../../src/connectors/log/index.js';
 import { CheckpointStore } from '../../src/store/checkpoint-store.js';
 import { openSeriesStore } from '../../src/store/index.js';
@@ -91,6 +92,7 @@ describe('tributary start', () => {
     // The checkpoint interval is an hour: only a graceful shutdown writes one now.
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
+    expect(started.output()).not.toContain(DEMO_DEAD_LETTERS);
     expect(started.output()).toContain('SIGTERM: stopping intake, draining pipelines, writing checkpoints');
     expect(started.output()).toContain('"msg":"stopped"');
 
@@ -181,6 +183,21 @@ describe('tributary start', () => {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();
     }
+  });
+
+  it('runs the demo, and says first that its dead letters are deliberate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tributary-cli-'));
+    dirs.push(dir);
+    const port = await freePort();
+    const started = run(['start', '--demo'], { PORT: String(port), TRIBUTARY_DATA_DIR: join(dir, 'data') });
+    children.push(started.child);
+    await until(
+      () => started.output().includes('Tributary is running'),
+      `the demo to start: ${started.output()}`,
+    );
+    await until(() => started.output().includes(DEMO_DEAD_LETTERS), `the demo's note: ${started.output()}`);
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
   });
 
   it('refuses to listen beyond loopback without API keys, before starting anything', async () => {

@@ -104,6 +104,10 @@ describe('the dashboard in a browser', () => {
       async () => ((await statValue(page(), 'dead-letters')) ?? -1) >= 0 || undefined,
       'dead letters/min',
     );
+    // The card says what dead letters are, and that the demo sends some on purpose.
+    expect(await page().locator('[data-testid="stat-dead-letters"]').getAttribute('title')).toMatch(
+      /could not be decoded or processed.*on purpose/,
+    );
     await screenshot(page(), 'overview-first-seconds');
   }, 90_000);
 
