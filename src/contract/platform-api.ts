@@ -11,7 +11,7 @@ import type {
 } from './alerts.js';
 import type { PipelineStatus, StoredRecord } from './pipelines.js';
 import type { SeriesInfo, SeriesLatest, SeriesPoint, SeriesQuery } from './series.js';
-import type { PlatformStats } from './stats.js';
+import type { PlatformStats, StatsHistory } from './stats.js';
 import type { IngestEvent, IngestResult } from './streams.js';
 
 /**
@@ -22,6 +22,8 @@ export interface PlatformApi {
   /** True once sources, pipelines and the store are up: `/readyz` answers 200. */
   ready(): boolean;
   stats(): PlatformStats;
+  /** The stats of every second of the last 10 minutes (since the process started, if later). */
+  statsHistory(): StatsHistory;
   pipelines(): PipelineStatus[];
   pipeline(name: string): PipelineStatus | undefined;
   /** Recent dead letters / late events of a pipeline, newest last (a bounded ring). */

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Count, Nullable } from './fields.js';
+import { Count, List, Millis, Nullable } from './fields.js';
 
 /** `GET /api/v1/stats`, and every second on the `stats` channel. Every number is measured. */
 export const PlatformStatsSchema = Type.Object({
@@ -15,3 +15,11 @@ export const PlatformStatsSchema = Type.Object({
   uptimeSec: Count,
 });
 export type PlatformStats = Static<typeof PlatformStatsSchema>;
+
+/** `GET /api/v1/stats/history`: what the `stats` channel sent over the last 10 minutes, oldest first. */
+export const StatsHistorySchema = Type.Object({
+  samples: List(
+    Type.Object({ at: Millis, ...PlatformStatsSchema.properties }, { description: 'The stats at `at`' }),
+  ),
+});
+export type StatsHistory = Static<typeof StatsHistorySchema>;

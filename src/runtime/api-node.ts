@@ -15,6 +15,7 @@ import type {
   SeriesLatest,
   SeriesPoint,
   SeriesQuery,
+  StatsHistory,
   StoredRecord,
 } from '../contract/index.js';
 import type { Plan } from '../engine/plan/plan.js';
@@ -36,6 +37,7 @@ import { sinkSpecsOf, storeSeriesOf } from './pipeline-sinks.js';
 import { FleetBoard } from './status/fleet-board.js';
 import { platformStats, publishStatus, statusParts } from './status/platform-stats.js';
 import type { ProgressBoard } from './status/progress-board.js';
+import type { StatsRecorder } from './status/stats-history.js';
 import { checkIngestStream, intakeSources } from './streams.js';
 
 export interface ApiNodeOptions {
@@ -74,6 +76,7 @@ export class ApiNode implements PlatformApi {
   private readonly updates = new LiveUpdates();
   private readonly latency: LatencyTracker;
   private readonly progress: ProgressBoard;
+  private readonly recorder: StatsRecorder;
   private readonly fleet: FleetBoard;
   private readonly fanout: RedisFanout;
   /** Read before the store: the workers write the latest result of each key to it. */
@@ -89,7 +92,12 @@ export class ApiNode implements PlatformApi {
   constructor(private readonly options: ApiNodeOptions) {
     this.clock = options.clock ?? systemClock;
     const now = () => this.clock.now();
-    ({ latency: this.latency, instruments: this.instruments, progress: this.progress } = statusParts(now));
+    ({
+      latency: this.latency,
+      instruments: this.instruments,
+      progress: this.progress,
+      recorder: this.recorder,
+    } = statusParts(now));
     this.metrics = this.instruments.registry;
     for (const plan of options.pipelines)
       this.progress.add(plan, Object.keys(sinkSpecsOf(plan, options.sinks)));
@@ -176,6 +184,10 @@ export class ApiNode implements PlatformApi {
     return this.isReady;
   }
 
+  statsHistory(): StatsHistory {
+    return this.recorder.history();
+  }
+
   stats(): PlatformStats {
     return platformStats({
       eventsInPerSec: this.fleet.eventsInPerSec(),
@@ -244,7 +256,7 @@ export class ApiNode implements PlatformApi {
   private sample(): void {
     this.fleet.prune();
     this.fanout.tell(intakeMessage(this.fanout.node, this.intake));
-    publishStatus(this.updates, this.progress.all(), () => this.stats());
+    publishStatus(this.updates, this.progress.all(), () => this.stats(), this.recorder, this.clock.now());
   }
 }
 

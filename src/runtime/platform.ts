@@ -1,17 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { Observation } from '../alerts/model.js';
-import type { AlertingDocument } from '../alerts/schema.js';
-import type { GeneratorCatalogue } from '../connectors/generator/event-generator.js';
-import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
 import type { KafkaSourceSettings } from '../connectors/kafka/connector.js';
 import { KafkaAppender } from '../connectors/kafka/kafka-appender.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../connectors/log/embedded-log.js';
 import { localLogAccess } from '../connectors/log/local-access.js';
 import type { LogAccess } from '../connectors/log/log-access.js';
-import type { EmbeddedLogOptions } from '../connectors/log/options.js';
-import type { SinkSpec } from '../connectors/registry.js';
 import type {
   IngestEvent,
   IngestResult,
@@ -22,15 +16,14 @@ import type {
   SeriesLatest,
   SeriesPoint,
   SeriesQuery,
+  StatsHistory,
   StoredRecord,
 } from '../contract/index.js';
 import type { Plan } from '../engine/plan/plan.js';
 import { type Clock, systemClock } from '../engine/time/clock.js';
 import { describeError, TributaryError } from '../errors.js';
 import { intakeMessage } from '../live/fleet-message.js';
-import { type LatestCache, latestOfSeries } from '../live/latest-cache.js';
-import type { RedisFanout } from '../live/redis-fanout.js';
-import type { Logger } from '../observability/logger.js';
+import { latestOfSeries } from '../live/latest-cache.js';
 import { CheckpointStore } from '../store/checkpoint-store.js';
 import { openSeriesStore } from '../store/index.js';
 import type { SeriesStore } from '../store/series-store.js';
@@ -46,68 +39,17 @@ import type { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import type { PlatformMetrics } from './metrics.js';
 import { sinkSpecsOf, storeSeriesOf } from './pipeline-sinks.js';
+import type { PlatformOptions } from './platform-options.js';
 import { platformStats, publishStatus, statusParts } from './status/platform-stats.js';
 import type { ProgressBoard } from './status/progress-board.js';
+import type { StatsRecorder } from './status/stats-history.js';
 import { checkIngestStream, intakeSources } from './streams.js';
-import { DEFAULT_TASK_OPTIONS, type TaskOptions, type TaskSourceSpec } from './task/task-spec.js';
+import { DEFAULT_TASK_OPTIONS, type TaskSourceSpec } from './task/task-spec.js';
 import { checkTopicPartitions } from './topic-partitions.js';
-import type { PlanRecipe } from './workers/plan-recipe.js';
 import { WorkerPool } from './workers/worker-pool.js';
 
 export type { SourceSpec } from './intake.js';
-
-export interface PlatformOptions {
-  /** Where the log, the embedded store and ingestor state live. */
-  readonly dataDir: string;
-  /**
-   * The embedded log's options. Its `partitions` and `topics[name].partitions` are the counts
-   * the topics of the sources and of the pipelines' inputs must have: one that exists with
-   * another count on disk is refused at start (`TRB_LOG_BAD_CONFIG`), never repartitioned.
-   */
-  readonly log?: Omit<EmbeddedLogOptions, 'dir'>;
-  readonly store:
-    | { readonly type: 'embedded' }
-    /** `schema`: where the store's tables live (default `tributary`). */
-    | { readonly type: 'postgres'; readonly url: string; readonly schema?: string };
-  /** Stored results older than this (by window end) are deleted, checked every minute. */
-  readonly storeRetentionMs?: number;
-  readonly sources: Readonly<Record<string, SourceSpec>>;
-  /** With `log: { type: kafka }`: the cluster intake appends to, where pipelines read its sources. */
-  readonly intakeOnKafka?: KafkaClusterSpec;
-  /** Sinks by name; a pipeline sink not declared here is a store series of that name. */
-  readonly sinks?: Readonly<Record<string, SinkSpec>>;
-  readonly pipelines: readonly Plan[];
-  /** Per pipeline, a Kafka consumer group other than `tributary.<pipeline>`. */
-  readonly consumerGroups?: Readonly<Record<string, string>>;
-  /**
-   * How a worker thread builds a pipeline's plan. A pipeline without a recipe runs on the
-   * main thread: the functions in its plan cannot cross to another thread.
-   */
-  readonly recipes?: (plan: Plan) => PlanRecipe | undefined;
-  /** Worker threads for pipeline tasks; 0 runs every task on the main thread. Default: the cores. */
-  readonly workers?: number;
-  readonly pipelineTasks?: Partial<TaskOptions>;
-  /** The `alerts:` section: rules, routes, receivers, silences. None: no alerting. */
-  readonly alerts?: AlertingDocument;
-  /**
-   * A worker of a deployment, where an API node evaluates the rules: the pattern-rule
-   * pipelines run here and their observations go there; no alert engine runs here.
-   */
-  readonly forwardObservations?: (observations: readonly Observation[]) => void;
-  /** The generators `generator` sources name (the CLI passes the demo's); none: such sources cannot start. */
-  readonly generators?: GeneratorCatalogue;
-  readonly clock?: Clock;
-  /** Structured logs (pipeline lifecycle, dead letters, failures); default: none. */
-  readonly logger?: Logger;
-  /** The other processes of a deployment, through Redis: live updates and task reports go to them too. */
-  readonly fanout?: Pick<RedisFanout, 'node' | 'publish' | 'tell'>;
-  /** The hot cache in Redis: the latest result of each key of each series stored here goes to it. */
-  readonly latestCache?: LatestCache;
-  /** False: no ingestors (generator, MQTT, file) start here; HTTP ingest still works. Default true. */
-  readonly ingestors?: boolean;
-  /** Where failures are reported besides the log (tests); default: the log, or stderr without one. */
-  readonly onError?: (where: string, error: unknown) => void;
-}
+export type { PlatformOptions } from './platform-options.js';
 
 /**
  * Embedded mode in one process: the durable log, the store, the ingestors that feed the
@@ -127,6 +69,7 @@ export class Platform implements PlatformApi {
   private readonly updates = new LiveUpdates();
   private readonly latency: LatencyTracker;
   private readonly progress: ProgressBoard;
+  private readonly recorder: StatsRecorder;
   private log: EmbeddedLog | undefined;
   /** Partition counts of the Kafka topics `kafka` sources read. */
   private kafkaTopics = new Map<string, number>();
@@ -152,7 +95,12 @@ export class Platform implements PlatformApi {
     this.clock = options.clock ?? systemClock;
     this.readSources = sourcesAsRead(options.sources, options.intakeOnKafka);
     const now = () => this.clock.now();
-    ({ latency: this.latency, instruments: this.instruments, progress: this.progress } = statusParts(now));
+    ({
+      latency: this.latency,
+      instruments: this.instruments,
+      progress: this.progress,
+      recorder: this.recorder,
+    } = statusParts(now));
     this.metrics = this.instruments.registry;
     this.groups = new PipelineGroups({
       manager: () => this.requireManager(),
@@ -270,6 +218,10 @@ export class Platform implements PlatformApi {
 
   ready(): boolean {
     return this.isReady;
+  }
+
+  statsHistory(): StatsHistory {
+    return this.recorder.history();
   }
 
   stats(): PlatformStats {
@@ -409,7 +361,7 @@ export class Platform implements PlatformApi {
   }
 
   private sample(): void {
-    publishStatus(this.updates, this.progress.all(), () => this.stats());
+    publishStatus(this.updates, this.progress.all(), () => this.stats(), this.recorder, this.clock.now());
     const { fanout } = this.options;
     fanout?.tell(intakeMessage(fanout.node, this.intake));
   }

@@ -133,6 +133,17 @@ describe('the dashboard in a browser', () => {
       return series && series[0].points === configured ? series : undefined;
     }, 'one bar per pipeline');
     expect(pipelines[0].values.every((v) => typeof v === 'number')).toBe(true);
+
+    // Reloaded, the page draws the last seconds at once from the server's history.
+    const before = (await chartSeries(page(), 'overview-throughput'))![0].points;
+    const recorded = ((await api('/api/v1/stats/history')) as { samples: unknown[] }).samples.length;
+    expect(recorded).toBeGreaterThanOrEqual(before);
+    await page().reload();
+    const redrawn = await eventually(async () => {
+      const series = await chartSeries(page(), 'overview-throughput');
+      return series && series[0].points > 0 ? series : undefined;
+    }, 'the throughput chart after a reload');
+    expect(redrawn[0].points).toBeGreaterThanOrEqual(Math.min(before, 10));
   });
 
   it("draws a pipeline's operator graph with every operator, and its live results", async () => {

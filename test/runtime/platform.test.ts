@@ -137,6 +137,13 @@ describe.each(STORES)('the embedded platform on %s', (_name, store) => {
       'sink:clicks-per-user',
     ]);
     expect(platform.stats().activeSources).toBe(1);
+    // Its stats of each second are kept, for a page that opens later.
+    const { samples } = await eventually(() => {
+      const history = platform.statsHistory();
+      return history.samples.length >= 2 ? history : undefined;
+    }, 'two seconds of stats history');
+    expect(samples[1].at - samples[0].at).toBeGreaterThanOrEqual(900);
+    expect(Object.keys(samples[0]).sort()).toEqual(['at', ...Object.keys(platform.stats())].sort());
   });
 
   it('dead-letters what it cannot process and keeps going', async () => {

@@ -8,6 +8,7 @@ const ROUTES = [
   'get /readyz',
   'get /metrics',
   'get /api/v1/stats',
+  'get /api/v1/stats/history',
   'get /api/v1/pipelines',
   'get /api/v1/pipelines/{name}',
   'get /api/v1/pipelines/{name}/dead-letters',

@@ -9,9 +9,11 @@ import type {
   SeriesInfo,
   SeriesPoint,
   SeriesQuery,
+  StatsHistory,
   StoredRecord,
 } from '../../src/contract/index.js';
 import { TributaryError } from '../../src/errors.js';
+import { StatsRecorder } from '../../src/runtime/status/stats-history.js';
 
 /** A pipeline status as the runtime would report it, with overrides. */
 export const pipelineStatus = (name: string, overrides: Partial<PipelineStatus> = {}): PipelineStatus => ({
@@ -96,6 +98,13 @@ export class MemoryPlatform implements PlatformApi {
 
   ready(): boolean {
     return this.isReady;
+  }
+
+  /** What `statsHistory` answers: as a process records its stats each second. */
+  readonly recorded = new StatsRecorder();
+
+  statsHistory(): StatsHistory {
+    return this.recorded.history();
   }
 
   stats(): PlatformStats {

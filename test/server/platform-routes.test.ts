@@ -17,6 +17,17 @@ describe('GET /api/v1/stats', () => {
   let server: TestServer;
   afterEach(() => server.app.close());
 
+  it('answers the stats of the last seconds at /history, oldest first', async () => {
+    server = await testServer();
+    expect((await server.app.inject({ url: '/api/v1/stats/history' })).json()).toEqual({ samples: [] });
+    const first = server.platform.stats();
+    server.platform.recorded.record(1_000, first);
+    server.platform.recorded.record(2_000, server.platform.stats());
+    const { samples } = (await server.app.inject({ url: '/api/v1/stats/history' })).json();
+    expect(samples.map((s: { at: number }) => s.at)).toEqual([1_000, 2_000]);
+    expect(samples[0]).toEqual({ at: 1_000, ...first });
+  });
+
   it('answers the platform stats, measured from what was ingested', async () => {
     server = await testServer();
     const before = (await server.app.inject({ url: '/api/v1/stats' })).json();

@@ -4,6 +4,7 @@ import type { LiveUpdates } from '../live-updates.js';
 import { PlatformMetrics } from '../metrics.js';
 import type { PipelineProgress } from './pipeline-progress.js';
 import { ProgressBoard } from './progress-board.js';
+import { StatsRecorder } from './stats-history.js';
 
 /**
  * What a process knows of the pipelines it shows, wired together: their progress, the
@@ -15,7 +16,7 @@ export const statusParts = (now: () => number) => {
     readGauges(metrics, progress.all(), now()),
   );
   const progress = new ProgressBoard(instruments, latency, now);
-  return { latency, instruments, progress };
+  return { latency, instruments, progress, recorder: new StatsRecorder() };
 };
 
 /** `GET /api/v1/stats` from its parts: intake's rate, the pipelines' statuses, processing latency. */
@@ -35,17 +36,24 @@ export const platformStats = (parts: {
   uptimeSec: parts.uptimeSec,
 });
 
-/** Once a second: the `stats` and `pipeline:<name>` channels, where someone listens. */
+/**
+ * Once a second: the stats into the recent history, and the `stats` and `pipeline:<name>`
+ * channels where someone listens.
+ */
 export const publishStatus = (
   updates: LiveUpdates,
   pipelines: readonly PipelineProgress[],
   stats: () => PlatformStats,
+  recorder: StatsRecorder,
+  now: number,
 ): void => {
   for (const pipeline of pipelines) {
     if (updates.has(`pipeline:${pipeline.name}`))
       updates.publish(`pipeline:${pipeline.name}`, pipeline.describe());
   }
-  if (updates.has('stats')) updates.publish('stats', stats());
+  const current = stats();
+  recorder.record(now, current);
+  if (updates.has('stats')) updates.publish('stats', current);
 };
 
 /** The gauges read at scrape time: consumer lag per partition, watermark lag per pipeline. */

@@ -11,6 +11,7 @@ import type {
   SeriesInfo,
   SeriesResult,
   Silence,
+  StatsHistory,
 } from '../../../src/contract/index.js';
 
 const KEY_STORAGE = 'tributary.apiKey';
@@ -98,6 +99,7 @@ const seriesQuery = (params: SeriesParams): string => {
 /** The REST API of docs/api.md: initial loads, lists and history; live data comes over /ws. */
 export const api = {
   stats: () => request<PlatformStats>('/api/v1/stats'),
+  statsHistory: () => request<StatsHistory>('/api/v1/stats/history'),
   pipelines: async () => (await request<{ pipelines: PipelineStatus[] }>('/api/v1/pipelines')).pipelines,
   pipeline: (name: string) => request<PipelineStatus>(`/api/v1/pipelines/${enc(name)}`),
   deadLetters: (name: string, limit = 100) =>

@@ -49,13 +49,13 @@ const perMinute = (t: number, value: number, pick: (s: StatsSample) => number): 
   return ((value - pick(oldest)) / (t - oldest.t)) * 60_000;
 };
 
-const record = (data: PlatformStats): void => {
+/** One update into the history; `t` is when it was measured, on this page's clock. */
+const record = (data: PlatformStats, t = Date.now()): void => {
   const previous = stats.latest.value;
   // Counters start again with a new platform process: so does the history they feed.
   if (previous && (data.uptimeSec < previous.uptimeSec || data.deadLettered < previous.deadLettered)) {
     stats.history.clear();
   }
-  const t = Date.now();
   stats.latest.value = data;
   stats.error.value = null;
   stats.history.push({
@@ -72,6 +72,14 @@ const record = (data: PlatformStats): void => {
   stats.version.value++;
 };
 
+/** A page that opens draws the last minutes at once: the server kept its stats of each second. */
+const loadHistory = async (): Promise<void> => {
+  const { samples } = await api.statsHistory().catch(() => ({ samples: [] }));
+  // The server's clock, as this page's: the newest sample is about now.
+  const skew = samples.length > 0 ? Date.now() - samples[samples.length - 1].at : 0;
+  for (const { at, ...sample } of samples) record(sample, at + skew);
+};
+
 const load = async (): Promise<void> => {
   try {
     record(await api.stats());
@@ -82,11 +90,16 @@ const load = async (): Promise<void> => {
 
 let started = false;
 
-/** Starts the page-wide feed: a REST read for the first numbers, then the live channel. */
+/**
+ * Starts the page-wide feed: the recent history, then the live channel (so that samples
+ * come in order), and a REST read for the first numbers.
+ */
 export const startStats = (): void => {
   if (started) return;
   started = true;
-  void load();
-  live.subscribe('stats', (data) => record(data as PlatformStats));
+  void loadHistory().then(() => {
+    void load();
+    live.subscribe('stats', (data) => record(data as PlatformStats));
+  });
   live.onReconnect(() => void load());
 };
