@@ -135,15 +135,14 @@ describe('the dashboard in a browser', () => {
     expect(pipelines[0].values.every((v) => typeof v === 'number')).toBe(true);
 
     // Reloaded, the page draws the last seconds at once from the server's history.
-    const before = (await chartSeries(page(), 'overview-throughput'))![0].points;
     const recorded = ((await api('/api/v1/stats/history')) as { samples: unknown[] }).samples.length;
-    expect(recorded).toBeGreaterThanOrEqual(before);
+    expect(recorded).toBeGreaterThan(5);
     await page().reload();
     const redrawn = await eventually(async () => {
       const series = await chartSeries(page(), 'overview-throughput');
       return series && series[0].points > 0 ? series : undefined;
     }, 'the throughput chart after a reload');
-    expect(redrawn[0].points).toBeGreaterThanOrEqual(Math.min(before, 10));
+    expect(redrawn[0].points).toBeGreaterThanOrEqual(recorded);
   });
 
   it("draws a pipeline's operator graph with every operator, and its live results", async () => {
@@ -234,12 +233,13 @@ describe('the dashboard in a browser', () => {
     await page().locator('[data-testid="agg-select"]').selectOption('max');
     await page().locator('[data-testid="chart-bar"]').click();
 
+    // Every symbol once each has a result (the demo's first minute may lack one).
     const bars = await eventually(async () => {
       const series = await chartSeries(page(), 'explorer');
-      return series && series.length > 0 && series.every((s) => s.type === 'bar' && s.points > 0)
+      return series && series.length === 8 && series.every((s) => s.type === 'bar' && s.points > 0)
         ? series
         : undefined;
-    }, 'bars of the max price per minute');
+    }, 'bars of the max price per minute, for each of the 8 symbols');
     // The demo's eight stock symbols, each a line of its own.
     expect(bars.map((s) => s.name).sort()).toEqual(
       ['AAPL', 'AMZN', 'GOOG', 'IBM', 'META', 'MSFT', 'NVDA', 'TSLA'].sort(),
