@@ -471,6 +471,17 @@ describe('the dashboard in a browser', () => {
         await screenshot(page(), `${name}-dark-${size.width}x${size.height}`);
       }
     }
+    // At 900 px of height the overview's health table shows every pipeline, none cut off.
+    await page().setViewportSize({ width: 1366, height: 900 });
+    await goTo(page(), 'Overview');
+    const table = page().locator('[data-testid="overview-pipelines-table"]');
+    await table.waitFor();
+    const cut = await table.evaluate((element) => {
+      const box = (element.parentElement as any).getBoundingClientRect();
+      const rows = [...(element as any).querySelectorAll('tbody tr')] as any[];
+      return rows.filter((row) => row.getBoundingClientRect().bottom > box.bottom + 0.5).length;
+    });
+    expect(cut, 'rows of the health table cut off at 1366×900').toBe(0);
     await goTo(page(), 'Overview');
   }, 120_000);
 
