@@ -256,3 +256,18 @@ describe('threshold rules: a key that stops reporting', () => {
     expect(visible()).toEqual(['web-2/warning:firing']);
   });
 });
+
+describe('threshold rules: many keys', () => {
+  it('keeps every key apart past the first slots it reserved', async () => {
+    const { at, visible } = await engineWith(cpu({ severity: 'warning' }));
+    for (let k = 0; k < 40; k++) await at(k, k % 2 === 0 ? 90 : 10, `web-${k}`);
+    expect(visible().sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `web-${2 * i}/warning:firing`).sort(),
+    );
+    // Each key's silence is its own: the early keys resolve first.
+    await at(38 + 299);
+    expect(visible()).toEqual(['web-38/warning:firing']);
+    await at(38 + 300);
+    expect(visible()).toEqual([]);
+  });
+});

@@ -110,18 +110,10 @@ export class ThresholdEvaluator implements Evaluator {
   private newSlot(key: string): number {
     const slot = this.slots.size;
     if (slot === this.lastTs.length) {
-      const lastTs = new Float64Array(slot * 2);
-      lastTs.set(this.lastTs);
-      this.lastTs = lastTs;
-      const on = new Uint8Array(slot * 2);
-      on.set(this.on);
-      this.on = on;
-      const seenAt = new Float64Array(slot * 2);
-      seenAt.set(this.seenAt);
-      this.seenAt = seenAt;
-      const gap = new Float64Array(slot * 2);
-      gap.set(this.gap);
-      this.gap = gap;
+      this.lastTs = doubled(this.lastTs, new Float64Array(slot * 2));
+      this.on = doubled(this.on, new Uint8Array(slot * 2));
+      this.seenAt = doubled(this.seenAt, new Float64Array(slot * 2));
+      this.gap = doubled(this.gap, new Float64Array(slot * 2));
     }
     this.lastTs[slot] = Number.NEGATIVE_INFINITY;
     this.slots.set(key, slot);
@@ -134,3 +126,9 @@ export class ThresholdEvaluator implements Evaluator {
     return state;
   }
 }
+
+/** `into`, holding `from`'s values first: a per-slot array grown as keys come. */
+const doubled = <A extends Float64Array | Uint8Array>(from: A, into: A): A => {
+  into.set(from);
+  return into;
+};
