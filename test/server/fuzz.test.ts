@@ -192,7 +192,7 @@ const PLAUSIBLE: Readonly<Record<string, readonly string[]>> = {
   state: ['firing', 'pending', 'resolved', 'firing,pending', 'burning'],
   keyField: ['user', 'x'.repeat(300)],
 };
-const valueOf = (name: string): string =>
+const paramValue = (name: string): string =>
   random() < 0.8 && PLAUSIBLE[name] ? pick(PLAUSIBLE[name]) : pick(TEXT);
 
 const requestFor = (operation: Operation) => {
@@ -202,8 +202,8 @@ const requestFor = (operation: Operation) => {
   );
   const params = new URLSearchParams();
   for (const name of operation.query) {
-    if (random() < 0.4) params.append(name, valueOf(name));
-    if (random() < 0.05) params.append(name, valueOf(name)); // given twice
+    if (random() < 0.4) params.append(name, paramValue(name));
+    if (random() < 0.05) params.append(name, paramValue(name)); // given twice
   }
   if (random() < 0.1) params.append(pick(['unknown', 'apiKey', 'limit']), pick(TEXT));
   const query = params.toString();
