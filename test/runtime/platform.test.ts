@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { count, pipeline, sum, tumbling } from '../../src/engine/index.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { Platform, type PlatformOptions } from '../../src/runtime/platform.js';
 
 interface Click {
@@ -169,6 +170,25 @@ describe.each(STORES)('the embedded platform on %s', (_name, store) => {
     ]);
     expect(letters[0].error?.message).toContain('event time is "yesterday"');
     expect(platform.stats().deadLettered).toBe(2);
+  });
+
+  it('logs the first dead letter of an operator, and not each of a burst after it', async () => {
+    const lines: { level: string; msg: string; operator?: string }[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    });
+    // On the main thread: its log lines come to this logger.
+    const { platform } = await startPlatform(undefined, { workers: 0, logger });
+    await platform.ingest(
+      'clicks',
+      Array.from({ length: 50 }, () => ({ value: { user: 'ann', ts: 'yesterday', amount: 1 } })),
+    );
+    await eventually(() => (platform.stats().deadLettered === 50 ? true : undefined), 'the dead letters');
+    const logged = lines.filter((l) => l.msg.startsWith('a record was dead-lettered'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'warn', operator: 'eventTime#1' });
+    expect(logged[0].msg).toContain('event time is "yesterday"');
   });
 
   it('resumes from its checkpoint after a restart without counting anything twice', async () => {

@@ -13,7 +13,7 @@ import { keyGroupCount } from '../../engine/state/key-groups.js';
 import type { Clock } from '../../engine/time/clock.js';
 import { describeError, TributaryError } from '../../errors.js';
 import { type Format, formatNamed } from '../../formats/index.js';
-import type { Logger } from '../../observability/logger.js';
+import { type Logger, LogThrottle } from '../../observability/logger.js';
 import { CheckpointCoordinator, type CheckpointStep } from '../checkpoint/coordinator.js';
 import { GroupedState } from '../checkpoint/grouped-state.js';
 import type { TaskHost } from '../host/task-host.js';
@@ -82,6 +82,8 @@ export class PipelineTask implements JobOutput {
   private readonly owner = randomUUID();
   private latencies: number[] = [];
   private recentDeadLetters: DeadLetterRecord[] = [];
+  /** Per operator: a line for its first dead letter, then at most one a minute saying how many more. */
+  private readonly deadLetterLog: LogThrottle;
   private recentLate: LateEvent[] = [];
 
   constructor(private readonly deps: PipelineTaskDeps) {
@@ -90,6 +92,7 @@ export class PipelineTask implements JobOutput {
     this.deadLetters = new DeadLetterSink(
       deadLetterWriter(deps.host.log, deps.spec.deadLetters, `${this.pipeline}.${this.task}`),
     );
+    this.deadLetterLog = new LogThrottle(60_000, () => deps.clock.now());
   }
 
   /** Restores the task's last checkpoint, assigns its partitions from there, and starts reading. */
@@ -262,6 +265,12 @@ export class PipelineTask implements JobOutput {
     this.deadLetterCounts[operator] = (this.deadLetterCounts[operator] ?? 0) + 1;
     this.deadLetters.add(letter);
     if (this.recentDeadLetters.length < MAX_RECENT_PER_REPORT) this.recentDeadLetters.push(letter);
+    const more = this.deadLetterLog.admit(operator);
+    if (more !== undefined)
+      this.deps.logger?.warn(
+        { operator, error: letter.error, ...(more > 0 && { moreSinceLastLine: more }) },
+        `a record was dead-lettered at ${operator}${more > 0 ? ` (and ${more} more since the last such line)` : ''}: ${letter.error.message}`,
+      );
   }
 
   private async loop(): Promise<void> {
