@@ -30,6 +30,7 @@ import { type NotificationLogEntry, type Observation, severityRank } from './mod
 import { closeRetiredNotifiers } from './notify/receivers.js';
 import type { AlertPersistence, HistoryQuery } from './persistence/alert-persistence.js';
 import { MemoryAlertPersistence } from './persistence/memory-persistence.js';
+import { ApiRules } from './rules/api-rules.js';
 import { compileRule } from './rules/rule.js';
 import { observeBucket } from './rules/rule-index.js';
 import { RuleSet } from './rules/rule-set.js';
@@ -73,13 +74,14 @@ export class AlertEngine implements AlertingApi {
   private readonly dispatcher: Dispatcher;
   private settings: AlertingSettings;
   private closed = false;
-  /** Rules as the API left them, over the configuration's (null: removed); persisted. */
-  private readonly apiRules = new Map<string, RuleDocument | null>();
+  /** Rules as the API left them, over the configuration's; persisted. */
+  private readonly apiRules: ApiRules;
 
   private constructor(private readonly options: AlertEngineOptions) {
     this.clock = options.clock ?? systemClock;
     this.persistence = options.persistence ?? new MemoryAlertPersistence();
     this.logger = options.logger ?? silentLogger;
+    this.apiRules = new ApiRules(this.logger);
     this.settings = resolveAlerting(options.config, 'alerts', options.receivers);
     this.table = new AlertTable((record, from, to) => this.onTransition(record, from, to));
     this.muting = new Muting(this.settings.inhibitRules, () => this.table.records.values());
@@ -190,14 +192,7 @@ export class AlertEngine implements AlertingApi {
   upsertRule(doc: RuleDocument): void {
     this.checkOpen();
     checkDocument(RuleSchema, doc, 'rule');
-    // A pattern rule is a pipeline step, built from the configuration when the pipelines
-    // start: one given here would be listed and never run.
-    if (doc.type === 'pattern' || this.ruleSet.get(doc.name)?.rule.type === 'pattern')
-      throw new TributaryError(
-        'TRB_ALERT_INVALID',
-        `rule ${JSON.stringify(doc.name)}: pattern rules run as steps of the pipelines, built from the ` +
-          'configuration at start; add or change it under alerts.rules in the configuration file',
-      );
+    this.apiRules.checkChange(doc, this.ruleSet.get(doc.name)?.rule);
     const rule = compileRule(doc, `rule ${JSON.stringify(doc?.name)}`);
     this.table.now = this.clock.now();
     this.ruleSet.put(rule);
@@ -220,33 +215,15 @@ export class AlertEngine implements AlertingApi {
    */
   setRules(docs: readonly RuleDocument[]): void {
     this.checkOpen();
-    const rules = new Map(compileRules(docs).map((rule) => [rule.name, rule]));
-    for (const [name, doc] of this.apiRules) {
-      const rule = doc && this.compileSaved(name, doc);
-      if (rule) rules.set(name, rule);
-      else if (doc === null) rules.delete(name);
-    }
+    const rules = this.apiRules.over(compileRules(docs));
     this.table.now = this.clock.now();
-    this.ruleSet.set([...rules.values()]);
+    this.ruleSet.set(rules);
     this.writer.flush(this.table.now);
   }
 
   private noteRule(name: string, document: RuleDocument | null): void {
-    this.apiRules.set(name, document);
+    this.apiRules.note(name, document);
     this.writer.changes.rule({ name, document });
-  }
-
-  /** A rule the API saved, compiled; undefined (and a warning) when this version refuses it. */
-  private compileSaved(name: string, doc: RuleDocument) {
-    try {
-      return compileRule(doc, `rule ${JSON.stringify(name)}`);
-    } catch (error) {
-      this.logger.warn(
-        { rule: name, error: error instanceof Error ? error.message : String(error) },
-        `alert rule "${name}", saved through the API, is refused now; the configuration's rules stand`,
-      );
-      return undefined;
-    }
   }
 
   /** Reloads the whole `alerts:` section: rules, routes, receivers, inhibit rules, silences. */
@@ -379,12 +356,8 @@ export class AlertEngine implements AlertingApi {
     this.table.now = now;
     const saved = await this.persistence.load();
     // The API's rules first: the alerts revived below attach to the rules as they are now.
-    for (const { name, document } of saved.rules) {
-      this.apiRules.set(name, document);
-      const rule = document && this.compileSaved(name, document);
-      if (rule) this.ruleSet.put(rule);
-      else if (document === null) this.ruleSet.remove(name);
-    }
+    for (const { name, document } of saved.rules) this.apiRules.note(name, document);
+    if (saved.rules.length > 0) this.ruleSet.set(this.apiRules.over(this.settings.rules));
     for (const silence of saved.silences) this.muting.silences.set(silence);
     this.addConfigSilences();
     this.dispatcher.restoreLog(saved.log);

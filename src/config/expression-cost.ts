@@ -7,9 +7,9 @@
  */
 
 /** Comprehensions inside one another, at most: a list of lists. */
-export const MAX_COMPREHENSION_NESTING = 2;
+const MAX_COMPREHENSION_NESTING = 2;
 /** Comprehensions in one expression, at most. */
-export const MAX_COMPREHENSIONS = 10;
+const MAX_COMPREHENSIONS = 10;
 
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 

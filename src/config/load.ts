@@ -126,7 +126,7 @@ export const loadConfig = async (file: string, options: LoadOptions = {}): Promi
 };
 
 /** The longest configuration read, in characters: far beyond any real one, short of what stalls the parser. */
-export const MAX_CONFIG_CHARS = 1024 * 1024;
+const MAX_CONFIG_CHARS = 1024 * 1024;
 
 /**
  * Like `loadConfig`, from text. `file` names it in messages, and relative paths in it

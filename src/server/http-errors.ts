@@ -45,7 +45,7 @@ const FRAMEWORK_MESSAGES: Readonly<Record<string, (request: RequestContext) => s
 };
 
 /** What an error's message may say of the request it refuses. */
-export interface RequestContext {
+interface RequestContext {
   readonly bodyLimit?: number;
   readonly contentType?: string;
 }

@@ -60,7 +60,7 @@ export interface AlertPersistence {
 export const MAX_HISTORY = 100_000;
 
 /** No changes: what a batch of one change is made from. */
-export const NO_CHANGES: AlertChanges = {
+const NO_CHANGES: AlertChanges = {
   alerts: [],
   forgotten: [],
   transitions: [],

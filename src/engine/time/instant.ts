@@ -3,7 +3,7 @@
  * JavaScript Date can hold (±100,000,000 days, the years -271821 to 275760). Every time a
  * user gives is bounded by it, so that it prints, and fits a PostgreSQL bigint.
  */
-export const MAX_INSTANT_MS = 8.64e15;
+const MAX_INSTANT_MS = 8.64e15;
 
 /** Whether `ms` is an instant a Date can hold. */
 export const isInstant = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= MAX_INSTANT_MS;

@@ -54,7 +54,7 @@ const docs: FastifyPluginAsync<DocsOptions> = async (app, { secured }) => {
  * from swagger.io; and no `upgrade-insecure-requests`, which would send the page's requests
  * to https on a server that serves plain http beyond loopback.
  */
-export const docsPolicy = (policy: string): string =>
+const docsPolicy = (policy: string): string =>
   policy
     .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';")
     .replace(' validator.swagger.io', '')

@@ -87,8 +87,9 @@ export const seriesPlugin: FastifyPluginAsyncTypebox<SeriesOptions> = async (app
  * configuration stores into it (an empty answer then, not a 404); else 404 naming the known.
  */
 const requireKnown = async (platform: PlatformApi, name: string): Promise<void> => {
-  if (platform.declaredSeries().includes(name)) return;
-  const known = new Set([...(await platform.listSeries()).map((s) => s.name), ...platform.declaredSeries()]);
+  const declared = platform.declaredSeries();
+  if (declared.includes(name)) return;
+  const known = new Set([...(await platform.listSeries()).map((s) => s.name), ...declared]);
   if (!known.has(name))
     throw notFound(`no series ${JSON.stringify(name)}; ${listNames('series', [...known].sort())}`);
 };

@@ -28,6 +28,7 @@ export const startBalancer = async (backends: readonly string[]): Promise<Balanc
       const { hostname, port } = new URL(backends[index]);
       const upstream = connect(Number(port), hostname);
       open.add(upstream);
+      upstream.on('close', () => open.delete(upstream));
       let connected = false;
       upstream.once('connect', () => {
         connected = true;
@@ -39,7 +40,6 @@ export const startBalancer = async (backends: readonly string[]): Promise<Balanc
         client.resume();
       });
       upstream.once('error', () => {
-        open.delete(upstream);
         // Refused before anything went through: the next backend gets the connection.
         if (!connected) tryBackend(index + 1);
       });

@@ -26,6 +26,8 @@ export class ThresholdEvaluator implements Evaluator {
   private readonly slots = new Map<string, number>();
   private lastTs = new Float64Array(16);
   private on = new Uint8Array(16);
+  /** The slots whose key has an alert: what ticks and listings visit, however many keys there are. */
+  private readonly alerting = new Set<number>();
   /** Per slot: when (processing time) its last value came, and the time between its last two. */
   private seenAt = new Float64Array(16);
   private gap = new Float64Array(16);
@@ -65,19 +67,19 @@ export class ThresholdEvaluator implements Evaluator {
     }
     const state = this.stateAt(slot);
     judge(this.rule, state, o.key, value, value, ts, sink);
-    this.on[slot] = state.active > 0 ? 1 : 0;
+    this.setOn(slot, state.active > 0);
   }
 
   /** Resolves the alerts of keys silent for longer than their staleness bound. */
   tick(now: number, sink: AlertSink): void {
-    for (const [slot, state] of this.keyStates.entries()) {
-      if (state === undefined || state.active === 0) continue;
+    for (const slot of this.alerting) {
+      const state = this.keyStates[slot]!;
       const limit = this.resolveAfterMs ?? Math.max(STALE_AFTER_MS, STALE_INTERVALS * this.gap[slot]);
       if (now - this.seenAt[slot] < limit) continue;
       state.alerts.forEach((alert, level) => {
         if (alert) sink.deactivate(state, level, alert.value, this.lastTs[slot]);
       });
-      this.on[slot] = 0;
+      this.setOn(slot, false);
     }
   }
 
@@ -92,7 +94,7 @@ export class ThresholdEvaluator implements Evaluator {
     if (state.alerts[record.level] !== undefined) return false;
     state.alerts[record.level] = record;
     state.active++;
-    this.on[slot] = 1;
+    this.setOn(slot, true);
     this.lastTs[slot] = Math.max(this.lastTs[slot], record.observedAt);
     // Silent since the restart at the most: a key that never reports again resolves in time.
     this.seenAt[slot] = now;
@@ -100,7 +102,7 @@ export class ThresholdEvaluator implements Evaluator {
   }
 
   *states(): Iterable<KeyState> {
-    for (const state of this.keyStates) if (state !== undefined && state.active > 0) yield state;
+    for (const slot of this.alerting) yield this.keyStates[slot]!;
   }
 
   get size(): number {
@@ -118,6 +120,13 @@ export class ThresholdEvaluator implements Evaluator {
     this.lastTs[slot] = Number.NEGATIVE_INFINITY;
     this.slots.set(key, slot);
     return slot;
+  }
+
+  /** Whether the slot's key has an alert: `on` for the hot path, `alerting` to visit them alone. */
+  private setOn(slot: number, on: boolean): void {
+    this.on[slot] = on ? 1 : 0;
+    if (on) this.alerting.add(slot);
+    else this.alerting.delete(slot);
   }
 
   private stateAt(slot: number): KeyState {
