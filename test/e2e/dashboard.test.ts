@@ -440,7 +440,7 @@ describe('the dashboard in a browser', () => {
     expect(browser.pageErrors).toEqual([]);
   }, 150_000);
 
-  it('lays out every view at 1366×768 and 1920×1080 without horizontal overflow', async () => {
+  it('lays out every view at 1366×768 and 1920×1080 without horizontal overflow, and cuts no heading from 1024 to 1920 px', async () => {
     const views: [string, () => Promise<void>][] = [
       ['overview', () => goTo(page(), 'Overview')],
       ['pipelines', () => goTo(page(), 'Pipelines')],
@@ -482,6 +482,34 @@ describe('the dashboard in a browser', () => {
       return rows.filter((row) => row.getBoundingClientRect().bottom > box.bottom + 0.5).length;
     });
     expect(cut, 'rows of the health table cut off at 1366×900').toBe(0);
+
+    // No heading or figure of a pipeline's page or the overview's cards is cut short, at any
+    // common width (the pipeline page's ten figures share one row only where they fit).
+    const cutText = () =>
+      page().evaluate(() =>
+        [
+          ...(globalThis as any).document.querySelectorAll(
+            '.kpi-label, .kpi-value, [data-testid^="stat-"] .label, [data-testid^="stat-"] .value, th',
+          ),
+        ]
+          .filter((element: any) => element.scrollWidth > element.clientWidth + 1)
+          .map((element: any) => element.textContent.trim()),
+      );
+    await goTo(page(), 'Pipelines');
+    await page().locator('[data-testid="pipelines-table"] tr[data-pipeline="sensor-temperatures"]').click();
+    await page().locator('[data-testid="kpi-watermark-lag"]').waitFor();
+    for (const width of [1024, 1280, 1440, 1600, 1920]) {
+      await page().setViewportSize({ width, height: 900 });
+      await page().waitForTimeout(200);
+      expect(await cutText(), `pipeline page at ${width} px`).toEqual([]);
+    }
+    await goTo(page(), 'Overview');
+    for (const width of [1024, 1280, 1440, 1920]) {
+      await page().setViewportSize({ width, height: 900 });
+      await page().waitForTimeout(200);
+      expect(await cutText(), `overview at ${width} px`).toEqual([]);
+    }
+    await page().setViewportSize({ width: 1366, height: 768 });
     await goTo(page(), 'Overview');
   }, 120_000);
 
