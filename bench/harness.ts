@@ -115,7 +115,7 @@ export const sameTotals = <T extends object>(engine: T, bare: T): boolean => {
   return (Object.keys(engine) as (keyof T)[]).every((field) => engine[field] === bare[field]);
 };
 
-const collectGarbage = (): void => {
+export const collectGarbage = (): void => {
   (globalThis as { gc?: () => void }).gc?.();
 };
 

@@ -1,0 +1,9 @@
+/** q0, pass-through: every bid, unchanged. Measures the cost of reading and writing records. */
+import { type NexmarkQuery, recordsOf, SINK, views } from '../query.js';
+
+export const q0: NexmarkQuery = {
+  name: 'q0',
+  summary: 'pass-through: every bid',
+  plan: (outOfOrdernessMs) => views('q0', outOfOrdernessMs).bids().sink(SINK).build(),
+  reference: (input) => recordsOf(input).bids,
+};
