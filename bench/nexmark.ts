@@ -11,13 +11,18 @@
  *   the pipeline; the clock runs from the first batch read to the end of input. Against
  *   KAFKA_BROKERS, or a local Kafka started for the run.
  *
- * Figures are events/s of one thread (so per core), with the published figures per core
- * beside them (bench/nexmark/published.ts). Results are checked in full against the
- * reference on a small out-of-order input, and by count on every timed run.
+ * - `runtime`: 500 K × BENCH_SCALE events in an embedded-log topic of 2 partitions, run by
+ *   the runtime on 1 and then 2 worker threads, alternately (bench/nexmark/runtime.ts).
  *
- *   node dist/bench/run.js nexmark                          # both modes, every query
+ * Figures are events/s of one thread (so per core; `runtime` gives both), with the
+ * published figures per core beside them (bench/nexmark/published.ts). Results are checked
+ * in full against the reference on a small out-of-order input, and by count on every timed
+ * run (`runtime`: dead letters, and the results of the stateless queries).
+ *
+ *   node dist/bench/run.js nexmark                          # every mode, every query
  *   NEXMARK_MODES=memory NEXMARK_QUERIES=q4,q5 node dist/bench/nexmark.js
  */
+import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { BATCH_SIZE, collectGarbage, info, median, REPS, report, round, scaled } from './harness.js';
 import { withBrokers } from './kafka/broker.js';
@@ -34,9 +39,11 @@ import {
   runQuery,
   toInputBatches,
 } from './nexmark/run-query.js';
+import { fillTemplateLog, RUNTIME_PARTITIONS, runOnRuntime } from './nexmark/runtime.js';
 
 const EVENTS = scaled(2_000_000);
-const KAFKA_EVENTS = scaled(1_000_000);
+const KAFKA_EVENTS = scaled(500_000);
+const RUNTIME_EVENTS = scaled(500_000);
 const KAFKA_REPS = Number(process.env.BENCH_REPS ?? 2);
 const CHECK_EVENTS = 50_000;
 
@@ -48,10 +55,12 @@ if (unknown.length > 0) {
   );
 }
 const queries = selected.length > 0 ? QUERIES.filter((q) => selected.includes(q.name)) : QUERIES;
-const modes = (process.env.NEXMARK_MODES ?? 'memory,kafka').split(',');
+const MODES = ['memory', 'kafka', 'runtime'] as const;
+type Mode = (typeof MODES)[number];
+const modes = (process.env.NEXMARK_MODES ?? MODES.join(',')).split(',') as Mode[];
 for (const mode of modes) {
-  if (mode !== 'memory' && mode !== 'kafka')
-    throw new Error(`NEXMARK_MODES: unknown mode "${mode}"; choose from memory, kafka`);
+  if (!MODES.includes(mode))
+    throw new Error(`NEXMARK_MODES: unknown mode "${mode}"; choose from ${MODES.join(', ')}`);
 }
 
 /** Seconds `run` takes, after a garbage collection so that earlier garbage is not billed to it. */
@@ -67,12 +76,12 @@ const checkBatches = toInputBatches(check, 512);
 
 /** Whether the query's results equal its reference's, in full, on the small out-of-order input. */
 const checkInFull = (query: NexmarkQuery): boolean =>
-  JSON.stringify(canonical(collectResults(query.plan(check.outOfOrdernessMs), checkBatches))) ===
+  JSON.stringify(canonical(collectResults(query.plan(check), checkBatches))) ===
   JSON.stringify(canonical(query.reference(check)));
 
 /** The query in memory over `input`; returns whether its results matched in full. */
 const measure = (query: NexmarkQuery, input: GeneratedEvents, batches: InputBatches): boolean => {
-  const plan = query.plan(input.outOfOrdernessMs);
+  const plan = query.plan(input);
   const fullMatch = checkInFull(query);
   let results = 0;
   const engine = () => {
@@ -108,7 +117,7 @@ const measure = (query: NexmarkQuery, input: GeneratedEvents, batches: InputBatc
 /** One query's JSON line. */
 const reportQuery = (
   query: NexmarkQuery,
-  mode: 'memory' | 'kafka',
+  mode: Mode,
   events: number,
   rate: number,
   results: number,
@@ -157,7 +166,7 @@ if (modes.includes('kafka')) {
     const { topic, bytes, fillEventsPerSec } = await fillNexmarkTopic(brokers, kafkaInput);
     try {
       for (const query of queries) {
-        const plan = query.plan(kafkaInput.outOfOrdernessMs);
+        const plan = query.plan(kafkaInput);
         const expected = query.reference(kafkaInput).length;
         info(`${query.name} from Kafka: ${query.summary}`);
         await runFromKafka(brokers, topic, plan, KAFKA_EVENTS);
@@ -184,4 +193,43 @@ if (modes.includes('kafka')) {
       await removeTopic(brokers, topic);
     }
   });
+}
+
+if (modes.includes('runtime')) {
+  const runtimeInput = generateEvents(RUNTIME_EVENTS);
+  info(`nexmark on the runtime: ${RUNTIME_EVENTS} events, ${RUNTIME_PARTITIONS} partitions, 1 worker then 2`);
+  const template = await fillTemplateLog(runtimeInput);
+  try {
+    for (const query of queries) {
+      info(`${query.name} on the runtime: ${query.summary}`);
+      const expected = query.reference(runtimeInput).length;
+      // Stateless queries' results are all out once their input is; windows and joins keep the last open.
+      const stateless = ['q0', 'q1', 'q2'].includes(query.name);
+      const runs = { one: [] as number[], two: [] as number[] };
+      let healthy = true;
+      let tasks = 0;
+      await runOnRuntime(template, query, 1, RUNTIME_EVENTS);
+      for (let r = 1; r <= KAFKA_REPS; r++) {
+        for (const workers of [1, 2] as const) {
+          const run = await runOnRuntime(template, query, workers, RUNTIME_EVENTS);
+          healthy &&= run.deadLetters === 0 && (!stateless || run.recordsOut === expected);
+          tasks = run.tasks;
+          (workers === 1 ? runs.one : runs.two).push(run.eventsPerSec);
+          info(
+            `  run ${r}, ${workers} worker${workers === 1 ? '' : 's'}: ${(run.eventsPerSec / 1e6).toFixed(2)} M events/s, ` +
+              `${run.tasks} tasks, ${run.recordsOut} results, ${run.deadLetters} dead letters`,
+          );
+        }
+      }
+      const fullMatch = fullMatches.get(query.name) ?? checkInFull(query);
+      const one = median(runs.one);
+      reportQuery(query, 'runtime', RUNTIME_EVENTS, one, expected, fullMatch && healthy, {
+        tasks,
+        twoWorkersEventsPerSec: round(median(runs.two)),
+        speedup2: round(median(runs.two) / one, 3),
+      });
+    }
+  } finally {
+    await rm(template, { recursive: true, force: true });
+  }
 }

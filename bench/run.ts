@@ -22,8 +22,10 @@ const BENCHMARKS = [
   'checkpoint-incremental',
   'parallel-pipelines',
   'healthz-under-load',
+  'ws-fanout',
   'kafka-throughput',
   'scale-out',
+  'nexmark',
 ];
 
 const requested = process.argv.slice(2);

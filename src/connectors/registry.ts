@@ -1,5 +1,6 @@
 import { type ErrorCode, TributaryError } from '../errors.js';
 import { type AlertSinkSpec, alertsConnector } from './alerts/connector.js';
+import { type BlackholeSinkSpec, blackholeConnector } from './blackhole/connector.js';
 import type { IntakeConnector, IntakeContext, SinkConnector, SinkContext } from './connector.js';
 import { type ConsoleSinkSpec, consoleConnector } from './console/connector.js';
 import { type FileSourceSettings, fileConnector } from './file/connector.js';
@@ -63,6 +64,7 @@ export const SINK_CONNECTORS: readonly SinkConnector<SinkSpec>[] = [
   storeConnector,
   logConnector,
   consoleConnector,
+  blackholeConnector,
   alertsConnector,
   kafkaSinkConnector,
   redisConnector,
@@ -74,6 +76,7 @@ export type SinkSpec =
   | StoreSinkSpec
   | LogSinkSpec
   | ConsoleSinkSpec
+  | BlackholeSinkSpec
   | AlertSinkSpec
   | KafkaSinkSpec
   | RedisSinkSpec

@@ -32,6 +32,7 @@ describe('the docs with connector tables', () => {
       'options:store',
       'options:log',
       'options:console',
+      'options:blackhole',
       'options:redis',
       'options:influx',
     ]);

@@ -4,6 +4,6 @@ import { type NexmarkQuery, recordsOf, SINK, views } from '../query.js';
 export const q0: NexmarkQuery = {
   name: 'q0',
   summary: 'pass-through: every bid',
-  plan: (outOfOrdernessMs) => views('q0', outOfOrdernessMs).bids().sink(SINK).build(),
+  plan: (options) => views('q0', options).bids().sink(SINK).build(),
   reference: (input) => recordsOf(input).bids,
 };

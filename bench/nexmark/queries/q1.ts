@@ -13,7 +13,6 @@ const toEuros = (bid: Bid) => ({
 export const q1: NexmarkQuery = {
   name: 'q1',
   summary: 'currency conversion: each bid priced in euros',
-  plan: (outOfOrdernessMs) =>
-    views('q1', outOfOrdernessMs).bids().map(toEuros, { name: 'to-euros' }).sink(SINK).build(),
+  plan: (options) => views('q1', options).bids().map(toEuros, { name: 'to-euros' }).sink(SINK).build(),
   reference: (input) => recordsOf(input).bids.map(toEuros),
 };

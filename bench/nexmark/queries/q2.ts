@@ -8,8 +8,8 @@ const project = (bid: Bid) => ({ auction: bid.auction, price: bid.price });
 export const q2: NexmarkQuery = {
   name: 'q2',
   summary: 'selection: bids on every 123rd auction',
-  plan: (outOfOrdernessMs) =>
-    views('q2', outOfOrdernessMs)
+  plan: (options) =>
+    views('q2', options)
       .bids()
       .filter(selected, { name: 'auction-mod-123' })
       .map(project, { name: 'auction-price' })

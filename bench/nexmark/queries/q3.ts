@@ -36,8 +36,8 @@ const suggestion = (seller: [string, string, string], id: number): Suggestion =>
 export const q3: NexmarkQuery = {
   name: 'q3',
   summary: 'join: category-10 auctions of sellers in OR, ID, CA',
-  plan: (outOfOrdernessMs) => {
-    const v = views('q3', outOfOrdernessMs);
+  plan: (options) => {
+    const v = views('q3', options);
     const persons = v
       .persons()
       .filter(localSeller, { name: 'local-seller' })
@@ -48,7 +48,10 @@ export const q3: NexmarkQuery = {
       .map((auction): Side => ({ auction }), { name: 'auction-side' });
     return persons
       .union(auctions)
-      .keyBy((side) => (side.person ? side.person.id : side.auction!.seller), { name: 'by-seller' })
+      .keyBy((side) => (side.person ? side.person.id : side.auction!.seller), {
+        name: 'by-seller',
+        partitioned: options.partitioned,
+      })
       .process<Suggestion, JoinState>(
         {
           onEvent(side, ctx) {

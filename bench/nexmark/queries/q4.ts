@@ -33,8 +33,8 @@ interface CategoryAverage {
 export const q4: NexmarkQuery = {
   name: 'q4',
   summary: 'winning bids, then the running average final price per category',
-  plan: (outOfOrdernessMs) => {
-    const v = views('q4', outOfOrdernessMs);
+  plan: (options) => {
+    const v = views('q4', options);
     const auctions = v.auctions().map((auction): Side => ({ auction }), { name: 'auction-side' });
     const bids = v.bids().map((bid): Side => ({ bid }), { name: 'bid-side' });
     return auctions

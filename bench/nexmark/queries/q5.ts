@@ -26,8 +26,8 @@ interface Leaders {
 export const q5: NexmarkQuery = {
   name: 'q5',
   summary: 'hot items: most-bid auctions per 10 s window sliding by 2 s',
-  plan: (outOfOrdernessMs) =>
-    views('q5', outOfOrdernessMs)
+  plan: (options) =>
+    views('q5', options)
       .bids()
       .keyBy((bid) => bid.auction, { name: 'by-auction' })
       .window(hopping('10s', '2s'), { name: 'bids-per-auction' })

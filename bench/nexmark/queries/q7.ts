@@ -45,8 +45,8 @@ const highestBids = aggregator<Bid, Bid[], Bid[]>({
 export const q7: NexmarkQuery = {
   name: 'q7',
   summary: 'highest bid per 10 s tumbling window',
-  plan: (outOfOrdernessMs) =>
-    views('q7', outOfOrdernessMs)
+  plan: (options) =>
+    views('q7', options)
       .bids()
       .keyBy(() => 0, { name: 'all-bids' })
       .window(tumbling('10s'), { name: 'window' })

@@ -33,13 +33,13 @@ const personName = aggregator<Party, string | null, string | null>({
 export const q8: NexmarkQuery = {
   name: 'q8',
   summary: 'join in 10 s tumbling windows: people who registered and opened an auction',
-  plan: (outOfOrdernessMs) => {
-    const v = views('q8', outOfOrdernessMs);
+  plan: (options) => {
+    const v = views('q8', options);
     const persons = v.persons().map((p): Party => ({ id: p.id, name: p.name }), { name: 'person-party' });
     const sellers = v.auctions().map((a): Party => ({ id: a.seller, name: null }), { name: 'seller-party' });
     return persons
       .union(sellers)
-      .keyBy((party) => party.id, { name: 'by-person' })
+      .keyBy((party) => party.id, { name: 'by-person', partitioned: options.partitioned })
       .window(tumbling('10s'), { name: 'window' })
       .aggregate({ name: personName, parties: count() })
       .filter((r) => r.name !== null && r.parties > 1, { name: 'registered-and-sold' })

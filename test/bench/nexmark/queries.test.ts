@@ -25,7 +25,7 @@ describe.each(INPUTS)('Nexmark queries, $label', ({ events, config }) => {
   const batches = toInputBatches(input, 512);
 
   it.each(QUERIES.map((q) => [q.name, q] as const))('%s equals its reference', (_name, query) => {
-    const results = collectResults(query.plan(input.outOfOrdernessMs), batches);
+    const results = collectResults(query.plan(input), batches);
     const expected = query.reference(input);
     expect(results.length).toBe(expected.length);
     expect(canonical(results)).toEqual(canonical(expected));
