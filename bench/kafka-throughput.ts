@@ -17,11 +17,21 @@
  * - `tributaryExactlyOnce`, `tributaryAtLeastOnce`: the pipeline as Tributary runs it, in a
  *   process of its own, its results written to a topic and read back (kafka/tributary.ts).
  *   `exactlyOnceCost` is at-least-once's rate over exactly-once's.
+ * - `kafkaStreamsAtLeastOnce`, `kafkaStreamsExactlyOnce`: the same job as a Kafka Streams 4.4
+ *   application (`at_least_once`, `exactly_once_v2`), in a JVM of its own, its results written
+ *   to a topic and read back (kafka/kafka-streams.ts; built once by Maven into a cache folder,
+ *   kafka/streams/build.ts).
  *
  * Rates are events/s from the group join handing a contender its partitions to the last
  * record counted: process starts and group joins are left out (`joinMs` beside them), the
  * offset look-up and every fetch are in. `ofCeiling` is each median over the ceiling's. A
  * contender is one line of CONTENDERS (kafka/contender.ts says what it must do).
+ *
+ * Targets, each under `targets` with its `pass` (a missed one makes the line's `pass` false;
+ * the run does not fail): Tributary at-least-once ≥ 0.5 × the ceiling (`tributaryOfCeiling`),
+ * ≥ 4.5 × Kafka Streams `at_least_once` (`tributaryOverKafkaStreams`; exactly-once over
+ * `exactly_once_v2` likewise, `tributaryExactlyOnceOverKafkaStreams`) and ≥ 2.5 × the naive
+ * Python loop (`tributaryOverNaivePython`). The ratios are at the top of the line too.
  *
  * The broker is KAFKA_BROKERS when set, else a local Kafka started for this run
  * (kafka/broker.ts).
@@ -35,8 +45,10 @@ import { consumerPerformance } from './kafka/consumer-performance.js';
 import { type Contender, type ContenderRun, describeRun, summarize } from './kafka/contender.js';
 import { fillTopic, removeTopic } from './kafka/fill-topic.js';
 import { deleteFreshGroups } from './kafka/groups.js';
+import { kafkaStreamsAtLeastOnce, kafkaStreamsExactlyOnce } from './kafka/kafka-streams.js';
 import { naivePython, requireKafkaPython } from './kafka/naive-python.js';
 import { WINDOW_MS } from './kafka/reference.js';
+import { buildKafkaStreamsApp } from './kafka/streams/build.js';
 import { tributary } from './kafka/tributary.js';
 
 const EVENTS = scaled(1_000_000);
@@ -51,9 +63,39 @@ const CONTENDERS: Record<string, Contender> = {
   client1MiBPerPartition: clientConsume({ maxBytesPerPartition: 1_048_576 }),
   tributaryExactlyOnce: tributary('exactly-once'),
   tributaryAtLeastOnce: tributary('at-least-once'),
+  kafkaStreamsAtLeastOnce,
+  kafkaStreamsExactlyOnce,
 };
 
-await requireKafkaPython(); // before a broker and a fill it would waste
+/** The least each of Tributary's ratios may be (keys as in the JSON line): the line's targets. */
+const TARGETS = {
+  tributaryOfCeiling: 0.5,
+  tributaryOverKafkaStreams: 4.5,
+  tributaryExactlyOnceOverKafkaStreams: 4.5,
+  tributaryOverNaivePython: 2.5,
+};
+
+interface Target {
+  readonly value: number;
+  readonly atLeast: number;
+  readonly pass: boolean;
+}
+
+/** `numerator / denominator` with its target, or nothing when a side did not run. */
+const ratio = (
+  numerator: number | undefined,
+  denominator: number | undefined,
+  atLeast: number,
+): Target | undefined => {
+  if (!numerator || !denominator) return undefined;
+  const value = round(numerator / denominator, 3);
+  return { value, atLeast, pass: value >= atLeast };
+};
+
+// Before a broker and a fill they would waste; the build of the Kafka Streams app (once per
+// change of its sources) stays out of the contenders' runs.
+await requireKafkaPython();
+await buildKafkaStreamsApp();
 await withBrokers(async ({ brokers, kind }) => {
   info(`kafka-throughput: ${EVENTS} clicks, ${kind} (${brokers}), ${ROUNDS} rounds`);
   const filled = await fillTopic(brokers, EVENTS);
@@ -78,6 +120,23 @@ await withBrokers(async ({ brokers, kind }) => {
     const rateOf = (name: string): number | undefined => results[name]?.eventsPerSec as number | undefined;
     const exactlyOnce = rateOf('tributaryExactlyOnce');
     const atLeastOnce = rateOf('tributaryAtLeastOnce');
+    const ratios = {
+      tributaryOfCeiling: ratio(atLeastOnce, ceiling, TARGETS.tributaryOfCeiling),
+      tributaryOverKafkaStreams: ratio(
+        atLeastOnce,
+        rateOf('kafkaStreamsAtLeastOnce'),
+        TARGETS.tributaryOverKafkaStreams,
+      ),
+      tributaryExactlyOnceOverKafkaStreams: ratio(
+        exactlyOnce,
+        rateOf('kafkaStreamsExactlyOnce'),
+        TARGETS.tributaryExactlyOnceOverKafkaStreams,
+      ),
+      tributaryOverNaivePython: ratio(atLeastOnce, rateOf('naivePython'), TARGETS.tributaryOverNaivePython),
+    };
+    const targets = Object.fromEntries(
+      Object.entries(ratios).filter((entry): entry is [string, Target] => entry[1] !== undefined),
+    );
     const matches = Object.values(results)
       .map((result) => result.resultsMatch)
       .filter((match) => match !== undefined);
@@ -97,8 +156,11 @@ await withBrokers(async ({ brokers, kind }) => {
       fillMbPerSec: round(filled.fillMbPerSec, 1),
       ...results,
       ...(exactlyOnce && atLeastOnce && { exactlyOnceCost: round(atLeastOnce / exactlyOnce, 3) }),
-      // No throughput target yet: pass says that every contender that counts got the reference's counts.
-      pass: matches.every(Boolean),
+      ...Object.fromEntries(Object.entries(targets).map(([name, target]) => [name, target.value])),
+      targets,
+      resultsMatch: matches.every(Boolean),
+      // Every contender that counts got the reference's counts, and Tributary met every target.
+      pass: matches.every(Boolean) && Object.values(targets).every((target) => target.pass),
     });
   } finally {
     await deleteFreshGroups(brokers);

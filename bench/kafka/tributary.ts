@@ -48,13 +48,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
-import { KafkaSource } from '../../src/connectors/kafka/kafka-source.js';
-import { valueAt } from '../../src/connectors/source.js';
 import { info } from '../harness.js';
 import type { Contender } from './contender.js';
 import { createTopic, removeTopic } from './fill-topic.js';
-import { freshGroupId } from './groups.js';
-import { resultsMatch, WINDOW_MS, type WindowCounts, windowKey } from './reference.js';
+import { resultsMatch } from './reference.js';
+import { closedWindows, countsOf, now, quantile, ResultReader } from './results.js';
 
 export type Guarantee = 'exactly-once' | 'at-least-once';
 
@@ -68,9 +66,6 @@ const SLOWEST_EVENTS_PER_SEC = 2_000;
 /** After the last record is in, how long the results may take to be visible (a checkpoint or two). */
 const RESULTS_WITHIN_MS = 4 * CHECKPOINT_MS + 10_000;
 
-/** Epoch milliseconds with the monotonic clock's resolution, comparable across the two processes. */
-const now = (): number => performance.timeOrigin + performance.now();
-
 /** What the child tells the benchmark. */
 type FromPlatform =
   | { readonly kind: 'starting'; readonly at: number }
@@ -79,16 +74,6 @@ type FromPlatform =
   | { readonly kind: 'done'; readonly at: number }
   | { readonly kind: 'failed'; readonly error: string }
   | { readonly kind: 'rss'; readonly maxRssKb: number };
-
-interface Result {
-  readonly key: string;
-  readonly start: number;
-  readonly end: number;
-  readonly clicks: number;
-  readonly partition: number;
-  /** When the reader received it. */
-  readonly at: number;
-}
 
 /** The contender for `guarantee`. */
 export const tributary =
@@ -110,15 +95,10 @@ export const tributary =
         return reader.results.length >= expected.size;
       });
       const results = reader.results;
-      const got: WindowCounts = new Map();
-      let duplicates = 0;
-      const latencies: number[] = [];
-      for (const result of results) {
-        const key = windowKey(result.key, result.start);
-        if (got.has(key) || result.end - result.start !== WINDOW_MS) duplicates++;
-        got.set(key, result.clicks);
-        latencies.push(result.at - run.closedAt(String(result.partition), result.end));
-      }
+      const { counts: got, duplicates } = countsOf(results);
+      const latencies = results.map(
+        (result) => result.at - run.closedAt(String(result.partition), result.end),
+      );
       if (duplicates > 0) info(`  tributary ${guarantee}: ${duplicates} results twice or of a wrong window`);
       const lastVisible = Math.max(...results.map((r) => r.at));
       return {
@@ -140,14 +120,6 @@ export const tributary =
       await rm(dir, { recursive: true, force: true });
     }
   };
-
-/** The reference without the windows of the closing clicks: the last window, still open when the topic ends. */
-const closedWindows = (reference: WindowCounts): WindowCounts => {
-  const startOf = (key: string): number => Number(key.slice(key.lastIndexOf('|') + 1));
-  let openFrom = Number.NEGATIVE_INFINITY;
-  for (const key of reference.keys()) openFrom = Math.max(openFrom, startOf(key));
-  return new Map([...reference].filter(([key]) => startOf(key) < openFrom));
-};
 
 const configuration = (run: {
   brokers: string;
@@ -176,68 +148,6 @@ pipelines:
         aggregate: { clicks: count }
     sinks: [per-user-topic]
 `;
-
-/**
- * The output topic read from the start, read_committed, each result stamped with when it
- * arrived. Read with the product's own Kafka source, which rides out a fetch the broker
- * refuses (a fetch session reset, an offset out of range) as the pipelines do.
- */
-class ResultReader {
-  readonly results: Result[] = [];
-  private readonly source: KafkaSource;
-  private reading: Promise<void> | undefined;
-  private closed = false;
-  private failure: unknown;
-
-  constructor(
-    brokers: string,
-    private readonly topic: string,
-  ) {
-    this.source = new KafkaSource('bench-results', {
-      cluster: { brokers: brokers.split(','), clientId: 'tributary-bench-results', requestTimeoutMs: 10_000 },
-      topic,
-      group: freshGroupId('tributary-results'),
-      start: 'earliest',
-    });
-  }
-
-  /** Resolves once the reader has its partitions. */
-  async start(): Promise<void> {
-    this.source.assign(await this.source.partitions());
-    this.reading = this.read().catch((error: unknown) => {
-      this.failure = error;
-    });
-  }
-
-  private async read(): Promise<void> {
-    while (!this.closed) {
-      const batch = await this.source.read(10_000);
-      if (!batch) {
-        await this.source.waitForRecords(100);
-        continue;
-      }
-      const at = now();
-      for (let i = 0; i < batch.count; i++) {
-        const value = JSON.parse(Buffer.from(valueAt(batch, i)).toString('utf8')) as Omit<
-          Result,
-          'partition' | 'at'
-        >;
-        this.results.push({ ...value, partition: batch.partition, at });
-      }
-    }
-  }
-
-  /** Throws what failed the reading, if anything did. */
-  check(): void {
-    if (this.failure !== undefined) throw new Error(`reading ${this.topic} failed`, { cause: this.failure });
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.reading;
-    await this.source.close();
-  }
-}
 
 interface PlatformRun {
   readonly startingAt: number;
@@ -406,11 +316,6 @@ const platformMain = async (file: string, pipeline: string, events: number): Pro
   });
   send({ kind: 'starting', at: now() });
   await platform.start();
-};
-
-const quantile = (xs: readonly number[], q: number): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 
 /** The pipeline's consumer group holds the offsets its checkpoints reported: gone with the run. */

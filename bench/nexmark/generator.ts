@@ -268,7 +268,9 @@ export class NexmarkGenerator {
       channel = HOT_CHANNELS[i];
       url = this.hotUrls[i];
     } else {
-      [channel, url] = this.channelUrls[d.int(CHANNELS_NUMBER)];
+      const entry = this.channelUrls[d.int(CHANNELS_NUMBER)];
+      channel = entry[0];
+      url = entry[1];
     }
     const extra = this.extra(32, c.avgBidByteSize);
     return { auction, bidder, price, channel, url, dateTime: timestamp, extra };
