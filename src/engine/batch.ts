@@ -31,6 +31,21 @@ export interface Batch<T> {
   readonly retractions?: boolean[];
 }
 
+/**
+ * A batch with every column named, the ones it lacks undefined. Batches made otherwise (a
+ * spread, a literal with fewer fields) would each get a shape of their own: one shape keeps
+ * every operator's reads of a batch monomorphic, and as it outlives any job, the machine code
+ * compiled for one job's batches still fits the next job's.
+ */
+export const batchOf = <T>(
+  values: T[],
+  timestamps: number[],
+  keys: Key[] | undefined,
+  positions: (Position | undefined)[] | undefined,
+  split: string | undefined,
+  retractions: boolean[] | undefined,
+): Batch<T> => ({ values, timestamps, keys, positions, split, retractions });
+
 /** One record, as sinks, dead letters and tests see it. */
 export interface StreamRecord<T> {
   readonly value: T;
@@ -115,13 +130,6 @@ export class BatchBuilder<T> {
   }
 
   build(split?: string): Batch<T> {
-    return {
-      values: this.values,
-      timestamps: this.timestamps,
-      keys: this.keys,
-      positions: this.positions,
-      split,
-      retractions: this.retractions,
-    };
+    return batchOf(this.values, this.timestamps, this.keys, this.positions, split, this.retractions);
   }
 }

@@ -1,5 +1,5 @@
 import { TributaryError } from '../../errors.js';
-import type { Key, Position } from '../batch.js';
+import { batchOf, type Key, type Position } from '../batch.js';
 import { isWatermarkGenerator, type JobOutput, type WatermarkGenerator } from '../operators/operator.js';
 import type { Plan, PlanNode } from '../plan/plan.js';
 import type { StateChanges, StateEntry } from '../state/keyed-state.js';
@@ -107,7 +107,7 @@ export class Job {
     try {
       const timestamps = batch.timestamps ?? new Array(batch.values.length).fill(this.clock.now());
       const split = splitId(source, batch.split);
-      node.receive({ values: batch.values, timestamps, positions: batch.positions, split }, 0);
+      node.receive(batchOf(batch.values, timestamps, undefined, batch.positions, split, undefined), 0);
       this.announceWatermarks();
     } finally {
       this.output = discard;

@@ -1,5 +1,5 @@
 import { TributaryError } from '../../errors.js';
-import { type Batch, BatchBuilder, type Key } from '../batch.js';
+import { type Batch, BatchBuilder, batchOf, type Key } from '../batch.js';
 import { keyGroupOf, partitionOfGroup } from '../state/key-groups.js';
 import type { Operator, OperatorContext } from './operator.js';
 
@@ -19,15 +19,19 @@ const select = <T>(batch: Batch<unknown>, values: T[], keep: Uint8Array, kept: n
     outValues[j] = values[i];
     outTimestamps[j++] = batch.timestamps[i];
   }
-  return {
-    values: outValues,
-    timestamps: outTimestamps,
-    keys: batch.keys && pick(batch.keys, keep, kept),
-    positions: batch.positions && pick(batch.positions, keep, kept),
-    split: batch.split,
-    retractions: batch.retractions && pick(batch.retractions, keep, kept),
-  };
+  return batchOf(
+    outValues,
+    outTimestamps,
+    batch.keys && pick(batch.keys, keep, kept),
+    batch.positions && pick(batch.positions, keep, kept),
+    batch.split,
+    batch.retractions && pick(batch.retractions, keep, kept),
+  );
 };
+
+/** The batch with other values, or keys. */
+const withColumns = <T>(batch: Batch<unknown>, values: T[], keys: Key[] | undefined): Batch<T> =>
+  batchOf(values, batch.timestamps, keys, batch.positions, batch.split, batch.retractions);
 
 const pick = <T>(items: T[], keep: Uint8Array, kept: number): T[] => {
   const out: T[] = new Array(kept);
@@ -57,7 +61,7 @@ export const mapOperator = (fn: (value: any) => unknown): Operator => ({
         (failed ??= []).push(i);
       }
     }
-    ctx.emit(failed ? without(batch, out, failed) : { ...batch, values: out });
+    ctx.emit(failed ? without(batch, out, failed) : withColumns(batch, out, batch.keys));
   },
 });
 
@@ -161,14 +165,16 @@ export const keyByOperator = (
     let failed: number[] | undefined;
     for (let i = 0; i < n; i++) {
       try {
-        keys[i] = checkKey(selector(values[i]), ctx.operator);
+        const key = selector(values[i]);
+        // Strings are the common key: the full check (and the operator's name it needs) only for the rest.
+        keys[i] = typeof key === 'string' ? key : checkKey(key, ctx.operator);
         if (scope) checkPartition(keys[i], scope, ctx.operator);
       } catch (error) {
         ctx.deadLetter(batch, i, error);
         (failed ??= []).push(i);
       }
     }
-    const keyed = { ...batch, keys };
+    const keyed = withColumns(batch, values, keys);
     ctx.emit(failed ? without(keyed, values, failed) : keyed);
   },
 });

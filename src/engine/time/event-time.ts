@@ -1,5 +1,5 @@
 import { TributaryError } from '../../errors.js';
-import { type Batch, BatchBuilder } from '../batch.js';
+import { type Batch, BatchBuilder, batchOf } from '../batch.js';
 import type { OperatorContext, WatermarkGenerator } from '../operators/operator.js';
 import { loadTime, saveTime } from '../state/keyed-state.js';
 import type { Clock } from './clock.js';
@@ -51,17 +51,15 @@ export class EventTimeOperator implements WatermarkGenerator {
 
   process(batch: Batch<unknown>, _input: number, ctx: OperatorContext): void {
     const split = batch.split ?? '';
-    // Times given by the source are checked too: NaN or Infinity would poison watermarks and timers.
-    const out = this.extract || !batch.timestamps.every(Number.isFinite) ? this.assign(batch, ctx) : batch;
-    const timestamps = out.timestamps;
     let progress = this.splits.get(split);
     if (!progress) {
       progress = { maxTimestamp: Number.NEGATIVE_INFINITY, lastActive: 0 };
       this.splits.set(split, progress);
     }
-    let max = progress.maxTimestamp;
-    for (let i = 0; i < timestamps.length; i++) if (timestamps[i] > max) max = timestamps[i];
-    progress.maxTimestamp = max;
+    // Times given by the source are checked too: NaN or Infinity would poison watermarks and
+    // timers. The pass that checks or reads them also finds the newest.
+    const out =
+      this.extract || !newestGiven(batch.timestamps, progress) ? this.assign(batch, ctx, progress) : batch;
     if (batch.values.length > 0) progress.lastActive = this.clock.now();
     ctx.emit(out);
   }
@@ -134,30 +132,65 @@ export class EventTimeOperator implements WatermarkGenerator {
     }
   }
 
-  private assign(batch: Batch<unknown>, ctx: OperatorContext): Batch<unknown> {
+  /** The batch with the times read (or checked) record by record; those that fail are dead-lettered. */
+  private assign(batch: Batch<unknown>, ctx: OperatorContext, progress: SplitProgress): Batch<unknown> {
     const { values } = batch;
+    const given = batch.timestamps;
     const n = values.length;
-    const timestamps: number[] = new Array(n);
+    const { extract } = this;
+    let max = progress.maxTimestamp;
+    // Sources often stamp records with the time their event carries (a producer that sets
+    // Kafka's record timestamp from it): while the times read agree with the given ones the
+    // batch keeps its column, copied at the first that does not.
+    let timestamps: number[] | undefined;
     let failed: BatchBuilder<unknown> | undefined;
     for (let i = 0; i < n; i++) {
       let timestamp: number;
       try {
-        const raw = this.extract ? this.extract(values[i]) : batch.timestamps[i];
-        timestamp = toEventTime(raw, ctx.operator);
+        const raw = extract ? extract(values[i]) : given[i];
+        // Numbers are the common case: the full reading only for the rest.
+        timestamp = typeof raw === 'number' && raw - raw === 0 ? raw : toEventTime(raw, ctx.operator);
       } catch (error) {
         ctx.deadLetter(batch, i, error);
         if (!failed) {
           failed = BatchBuilder.like(batch);
-          for (let j = 0; j < i; j++) failed.addFrom(values[j], batch, j, timestamps[j]);
+          for (let j = 0; j < i; j++) failed.addFrom(values[j], batch, j, (timestamps ?? given)[j]);
         }
         continue;
       }
-      timestamps[i] = timestamp;
+      if (timestamps !== undefined) timestamps[i] = timestamp;
+      else if (!sameTime(timestamp, given[i])) {
+        timestamps = given.slice();
+        timestamps[i] = timestamp;
+      }
+      if (timestamp > max) max = timestamp;
       failed?.addFrom(values[i], batch, i, timestamp);
     }
-    return failed ? failed.build(batch.split) : { ...batch, timestamps };
+    progress.maxTimestamp = max;
+    if (failed) return failed.build(batch.split);
+    if (timestamps === undefined) return batch;
+    return batchOf(values, timestamps, batch.keys, batch.positions, batch.split, batch.retractions);
   }
 }
+
+/** Whether a time read equals the one given, -0 told from 0 as the record would carry it. */
+const sameTime = (read: number, given: unknown): boolean =>
+  read === given && (read !== 0 || 1 / read === 1 / given);
+
+/**
+ * Moves the split's newest time to the newest of `timestamps`, unless one is not a finite
+ * number: then nothing changes, and it returns false.
+ */
+const newestGiven = (timestamps: readonly number[], progress: SplitProgress): boolean => {
+  let max = progress.maxTimestamp;
+  for (let i = 0; i < timestamps.length; i++) {
+    const timestamp = timestamps[i];
+    if (!Number.isFinite(timestamp)) return false;
+    if (timestamp > max) max = timestamp;
+  }
+  progress.maxTimestamp = max;
+  return true;
+};
 
 /**
  * Event time as milliseconds since the epoch, from a number, a Date or an ISO-8601 string

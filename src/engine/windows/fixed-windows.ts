@@ -9,30 +9,24 @@ import {
   saveTime,
 } from '../state/keyed-state.js';
 import { alignedStart, type HoppingWindows, type TumblingWindows } from './assigners.js';
+import { WindowAccumulators } from './window-accumulators.js';
+import { WindowChanges } from './window-changes.js';
 import { type TimeDomain, windowResult } from './window-result.js';
 
-/**
- * One key's accumulator in one window. A mutable slot costs one map lookup per record
- * (instead of a get and a set), and its `round` marks it changed for the next checkpoint
- * the first time it changes in a round, without a set operation per record.
- */
-interface Slot {
-  readonly key: Key;
-  readonly start: number;
-  /** When the key joined the window: results fire in this order, restored or not. */
-  readonly order: number;
-  acc: unknown;
-  round: number;
-}
-
-type Accumulators = Map<Key, Slot>;
-
-/** A slot in checkpoints (the entry `[key, start, slot]`): `[order, accumulator]`. */
+/** A key's accumulator in checkpoints (the entry `[key, start, slot]`): `[order, accumulator]`. */
 export type SavedSlot = [order: number, acc: unknown];
 
 export interface FixedWindowsMeta {
   firedUpTo: number | string;
   nextOrder: number;
+}
+
+/** A restored accumulator on its way into its window. */
+interface LoadedSlot {
+  readonly key: Key;
+  readonly start: number;
+  readonly order: number;
+  readonly acc: unknown;
 }
 
 /**
@@ -51,18 +45,16 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
   private readonly size: number;
   private readonly slide: number;
   private readonly offset: number;
-  private readonly windows = new Map<number, Accumulators>();
+  private readonly windows = new Map<number, WindowAccumulators>();
   /** Window starts held in state, ascending. */
   private starts: number[] = [];
   /** Watermark up to which windows have fired. */
   private firedUpTo = Number.NEGATIVE_INFINITY;
-  /**
-   * The checkpoint round; slots changed in it are in `changed`. 0 until checkpoints begin
-   * (the first takes every entry), so that a job that never checkpoints tracks nothing.
-   */
-  private round = 0;
-  private changed: Slot[] = [];
+  /** Keys changed since the last checkpoint. */
+  private readonly changes = new WindowChanges();
   private nextOrder = 0;
+  /** Scratch: the positions of a batch's keys in their windows, looked up ahead. */
+  private found: (number | undefined)[] = [];
   readonly keyed: KeyedStateAccess = this;
 
   constructor(
@@ -77,22 +69,139 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
   }
 
   process(batch: Batch<unknown>, _input: number, ctx: OperatorContext): void {
-    const { values, keys } = batch;
     // Processing time: the whole batch arrives at one instant.
-    const timestamps =
-      this.domain === 'processing' ? new Array(values.length).fill(ctx.clock.now()) : batch.timestamps;
-    const watermark = this.domain === 'processing' ? this.firedUpTo : ctx.watermark;
-    const { aggregator, size, slide, offset, lateness } = this;
+    const processing = this.domain === 'processing';
+    const timestamps = processing
+      ? new Array<number>(batch.values.length).fill(ctx.clock.now())
+      : batch.timestamps;
+    const watermark = processing ? this.firedUpTo : ctx.watermark;
+    // A record of a tumbling window belongs to exactly one: its loop needs no inner loop.
+    if (this.slide === this.size) this.addToTumbling(batch, timestamps, watermark, ctx);
+    else this.addToHopping(batch, timestamps, watermark, ctx);
+  }
+
+  private addToTumbling(
+    batch: Batch<unknown>,
+    timestamps: number[],
+    watermark: number,
+    ctx: OperatorContext,
+  ): void {
+    const { values } = batch;
+    const n = values.length;
+    const keys = batch.keys!;
+    const { aggregator, size, offset, lateness, changes } = this;
+    const round = changes.round;
+    const input = aggregator.input;
+    if (this.found.length < n) this.found = new Array(n);
+    const found = this.found;
+    let late: BatchBuilder<unknown> | undefined;
+    let updated: Map<number, Set<Key>> | undefined;
+    // Consecutive records usually share a window: keep the last one at hand, and tell by
+    // comparing times whether a record falls into it, cheaper than the remainder of a
+    // division (the times are doubles) that aligning its start takes. Around a window's
+    // end, records of both windows arrive mixed: keep the one before at hand too.
+    let start = Number.NaN;
+    let end = Number.NaN;
+    let current: WindowAccumulators | undefined;
+    let otherStart = Number.NaN;
+    let otherEnd = Number.NaN;
+    let other: WindowAccumulators | undefined;
+
+    // Run by run of records that share a window.
+    for (let i = 0, j = 0; i < n; i = j) {
+      const first = timestamps[i];
+      if (!(first >= start && first < end)) {
+        const lastStart = start;
+        const lastEnd = end;
+        const last = current;
+        if (first >= otherStart && first < otherEnd) {
+          start = otherStart;
+          end = otherEnd;
+          current = other;
+        } else {
+          start = alignedStart(first, size, offset);
+          end = start + size;
+          current = this.windows.get(start);
+        }
+        otherStart = lastStart;
+        otherEnd = lastEnd;
+        other = last;
+      }
+      for (j = i + 1; j < n; j++) if (!(timestamps[j] >= start && timestamps[j] < end)) break;
+      const lastTimestamp = end - 1;
+      // A closed window takes no more records: they are late.
+      const open = lastTimestamp + lateness > watermark;
+      if (open) {
+        // Looked up ahead of the updates, the keys' lookups do not wait on one another, and
+        // the processor overlaps them.
+        if (current === undefined) found.fill(undefined, i, j);
+        else for (let k = i; k < j; k++) found[k] = current.positionOf(keys[k]);
+      }
+
+      for (let k = i; k < j; k++) {
+        let x = values[k];
+        if (input !== undefined) {
+          try {
+            x = input(x);
+          } catch (error) {
+            ctx.deadLetter(batch, k, error);
+            continue;
+          }
+        }
+        if (!open) {
+          late ??= BatchBuilder.like(batch);
+          late.addFrom(values[k], batch, k);
+          continue;
+        }
+        current ??= this.window(start);
+        const window = current;
+        const key = keys[k];
+        // A key not there when looked up may have joined since, with an earlier record.
+        let at = found[k];
+        if (at === undefined) at = window.positionOf(key);
+        let acc: unknown;
+        try {
+          acc = aggregator.add(at === undefined ? aggregator.init() : window.accs[at], x, timestamps[k]);
+        } catch (error) {
+          ctx.deadLetter(batch, k, error);
+          continue;
+        }
+        if (at === undefined) at = window.join(key, acc, this.nextOrder++, 0);
+        else window.accs[at] = acc;
+        if (round !== 0 && window.rounds[at] !== round) changes.mark(window, at);
+        if (lastTimestamp <= watermark) {
+          // Already fired, still within allowed lateness: emit the updated result.
+          updated ??= new Map();
+          addUpdate(updated, start, key);
+        }
+      }
+    }
+    if (updated) this.emitUpdates(updated, ctx);
+    if (late) ctx.late(late.build(batch.split));
+  }
+
+  private addToHopping(
+    batch: Batch<unknown>,
+    timestamps: number[],
+    watermark: number,
+    ctx: OperatorContext,
+  ): void {
+    const { values } = batch;
+    const keys = batch.keys!;
+    const { aggregator, size, slide, offset, lateness, changes } = this;
+    const round = changes.round;
     const input = aggregator.input;
     let late: BatchBuilder<unknown> | undefined;
     let updated: Map<number, Set<Key>> | undefined;
-    // Consecutive records usually share a window: remember the last one looked up.
     let lastStart = Number.NaN;
-    let lastAccumulators: Accumulators | undefined;
+    let last: WindowAccumulators | undefined;
+    // As in `addToTumbling`: the newest start of the last record holds while the times stay in its slide.
+    let newest = Number.NaN;
+    let newestEnd = Number.NaN;
 
     for (let i = 0; i < values.length; i++) {
       const timestamp = timestamps[i];
-      const key = keys![i];
+      const key = keys[i];
       let x: unknown;
       try {
         x = input ? input(values[i]) : values[i];
@@ -102,42 +211,32 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
       }
       let accepted = false;
       let failed = false;
-      const newest = alignedStart(timestamp, slide, offset);
+      if (!(timestamp >= newest && timestamp < newestEnd)) {
+        newest = alignedStart(timestamp, slide, offset);
+        newestEnd = newest + slide;
+      }
       for (let start = newest; start > timestamp - size; start -= slide) {
         const lastTimestamp = start + size - 1;
         if (lastTimestamp + lateness <= watermark) continue; // this window is closed for good
-        let accumulators = start === lastStart ? lastAccumulators : this.windows.get(start);
-        if (accumulators === undefined) {
-          accumulators = new Map();
-          this.windows.set(start, accumulators);
-          this.insertStart(start);
-        }
+        const window = start === lastStart ? last! : this.window(start);
         lastStart = start;
-        lastAccumulators = accumulators;
-        let slot = accumulators.get(key);
+        last = window;
+        let at = window.positionOf(key);
         let acc: unknown;
         try {
-          acc = aggregator.add(slot === undefined ? aggregator.init() : slot.acc, x, timestamp);
+          acc = aggregator.add(at === undefined ? aggregator.init() : window.accs[at], x, timestamp);
         } catch (error) {
           ctx.deadLetter(batch, i, error);
           failed = true;
           break;
         }
-        if (slot === undefined) {
-          slot = { key, start, order: this.nextOrder++, acc, round: 0 };
-          accumulators.set(key, slot);
-        } else slot.acc = acc;
-        if (slot.round !== this.round) {
-          slot.round = this.round;
-          this.changed.push(slot);
-        }
+        if (at === undefined) at = window.join(key, acc, this.nextOrder++, 0);
+        else window.accs[at] = acc;
+        if (round !== 0 && window.rounds[at] !== round) changes.mark(window, at);
         accepted = true;
         if (lastTimestamp <= watermark) {
-          // Already fired, still within allowed lateness: emit the updated result.
           updated ??= new Map();
-          let updatedKeys = updated.get(start);
-          if (!updatedKeys) updated.set(start, (updatedKeys = new Set()));
-          updatedKeys.add(key);
+          addUpdate(updated, start, key);
         }
       }
       if (!accepted && !failed) {
@@ -174,29 +273,20 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
   // restored `firedUpTo`.
 
   takeChanges(): StateChanges {
-    if (this.round === 0) {
-      this.round = 1;
+    if (this.changes.round === 0) {
+      this.changes.round = 1;
       return { set: this.entries(), deleted: [] };
     }
-    const save = this.aggregator.save ?? ((acc: unknown) => acc);
-    const set: StateEntry[] = [];
-    for (const slot of this.changed) {
-      if (this.windows.get(slot.start)?.get(slot.key) === slot)
-        set.push([slot.key, slot.start, [slot.order, save(slot.acc)]]);
-    }
-    this.changed = [];
-    this.round++;
-    return { set, deleted: [] };
+    const held = (window: WindowAccumulators) => this.windows.get(window.start) === window;
+    return { set: this.changes.take(held, this.aggregator.save ?? ((acc: unknown) => acc)), deleted: [] };
   }
 
   returnChanges(changes: StateChanges): void {
-    if (this.round === 0) this.round = 1;
+    if (this.changes.round === 0) this.changes.round = 1;
     for (const [key, start] of changes.set) {
-      const slot = this.windows.get(start)?.get(key);
-      if (slot && slot.round !== this.round) {
-        slot.round = this.round;
-        this.changed.push(slot);
-      }
+      const window = this.windows.get(start);
+      const at = window?.positionOf(key);
+      if (at !== undefined) this.changes.mark(window!, at);
     }
   }
 
@@ -204,8 +294,9 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
     const save = this.aggregator.save ?? ((acc: unknown) => acc);
     const out: StateEntry[] = [];
     for (const start of this.starts) {
-      for (const slot of this.windows.get(start)!.values()) {
-        if (!include || include(slot.key)) out.push([slot.key, start, [slot.order, save(slot.acc)]]);
+      const { keys, accs, orders } = this.windows.get(start)!;
+      for (let at = 0; at < keys.length; at++) {
+        if (!include || include(keys[at])) out.push([keys[at], start, [orders[at], save(accs[at])]]);
       }
     }
     return out;
@@ -214,33 +305,60 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
   load(entries: readonly StateEntry[]): void {
     const load = this.aggregator.load ?? ((data: unknown) => data);
     // Entries may come in any order (by key group): put keys back in the order they joined.
-    const slots: Slot[] = [];
+    const slots: LoadedSlot[] = [];
     for (const [key, start, value] of entries) {
       if (start + this.size - 1 + this.lateness <= this.firedUpTo) continue; // closed for good
       const [order, saved] = value as SavedSlot;
-      slots.push({ key, start, order, acc: load(saved), round: 0 });
+      slots.push({ key, start, order, acc: load(saved) });
     }
     slots.sort((a, b) => a.order - b.order);
-    for (const slot of slots) {
-      let accumulators = this.windows.get(slot.start);
-      if (accumulators === undefined) {
-        accumulators = new Map();
-        this.windows.set(slot.start, accumulators);
-        this.insertStart(slot.start);
+    for (const { key, start, order, acc } of slots) {
+      const window = this.window(start);
+      const at = window.positionOf(key);
+      if (at === undefined) {
+        window.join(key, acc, order, 0);
+      } else {
+        // Replaced where the key stands, as a map entry set again would be.
+        window.accs[at] = acc;
+        window.orders[at] = order;
+        window.rounds[at] = 0;
       }
-      accumulators.set(slot.key, slot);
     }
     // Restored entries are stored already: only what changes from here on is new.
-    if (this.round === 0) this.round = 1;
+    if (this.changes.round === 0) this.changes.round = 1;
   }
 
   drop(include: (key: Key) => boolean): void {
     for (const start of this.starts) {
-      const accumulators = this.windows.get(start)!;
-      for (const key of accumulators.keys()) if (include(key)) accumulators.delete(key);
-      if (accumulators.size === 0) this.windows.delete(start);
+      const window = this.windows.get(start)!;
+      const { keys } = window;
+      const kept: number[] = [];
+      for (let at = 0; at < keys.length; at++) if (!include(keys[at])) kept.push(at);
+      if (kept.length === 0) {
+        this.windows.delete(start);
+        continue;
+      }
+      if (kept.length === keys.length) continue;
+      // Positions index the columns: the keys that stay move into a window of their own.
+      const rebuilt = new WindowAccumulators(start);
+      const { round } = this.changes;
+      for (const at of kept) {
+        const moved = rebuilt.join(keys[at], window.accs[at], window.orders[at], window.rounds[at]);
+        if (round !== 0 && window.rounds[at] === round) this.changes.list(rebuilt, moved);
+      }
+      this.windows.set(start, rebuilt);
     }
     this.starts = this.starts.filter((start) => this.windows.has(start));
+  }
+
+  private window(start: number): WindowAccumulators {
+    let window = this.windows.get(start);
+    if (window === undefined) {
+      window = new WindowAccumulators(start);
+      this.windows.set(start, window);
+      this.insertStart(start);
+    }
+    return window;
   }
 
   private advance(watermark: number, ctx: OperatorContext): void {
@@ -253,14 +371,16 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
       const start = this.starts[n];
       const lastTimestamp = start + this.size - 1;
       if (lastTimestamp > watermark) break;
-      const accumulators = this.windows.get(start)!;
+      const window = this.windows.get(start)!;
       if (lastTimestamp > previous) {
         results ??= new BatchBuilder(true, false);
-        for (const slot of accumulators.values()) {
+        const { keys, accs } = window;
+        const end = start + this.size;
+        for (let at = 0; at < keys.length; at++) {
           results.add(
-            windowResult(slot.key, start, start + this.size, this.aggregator.result(slot.acc)),
+            windowResult(keys[at], start, end, this.aggregator.result(accs[at])),
             lastTimestamp,
-            slot.key,
+            keys[at],
           );
         }
       }
@@ -277,15 +397,14 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
   private emitUpdates(updated: Map<number, Set<Key>>, ctx: OperatorContext): void {
     const results = new BatchBuilder<unknown>(true, false);
     for (const [start, keys] of updated) {
-      const accumulators = this.windows.get(start)!;
+      const window = this.windows.get(start)!;
       for (const key of keys) {
-        const result = windowResult(
+        const acc = window.accs[window.positionOf(key)!];
+        results.add(
+          windowResult(key, start, start + this.size, this.aggregator.result(acc)),
+          start + this.size - 1,
           key,
-          start,
-          start + this.size,
-          this.aggregator.result(accumulators.get(key)!.acc),
         );
-        results.add(result, start + this.size - 1, key);
       }
     }
     ctx.emit(results.build());
@@ -307,3 +426,9 @@ export class FixedWindowOperator implements Operator, KeyedStateAccess {
     starts.splice(lo, 0, start);
   }
 }
+
+const addUpdate = (updated: Map<number, Set<Key>>, start: number, key: Key): void => {
+  let keys = updated.get(start);
+  if (!keys) updated.set(start, (keys = new Set()));
+  keys.add(key);
+};

@@ -82,6 +82,39 @@ describe('assigning event time in a pipeline', () => {
     ]);
   });
 
+  // A source's own times often are the events' (a producer that stamps records with them): the
+  // times read replace them only where they differ, wherever in the batch that starts.
+  it('the times read replace the ones a source gave, record by record, around records that fail', () => {
+    const t = new PipelineTest(
+      pipeline('ticks')
+        .source<{ at: number | string }>('ticks', { time: (tick) => tick.at })
+        .sink('out'),
+    );
+    const ticks: [at: number | string, given: number][] = [
+      [1_000, 1_000],
+      [2_000, 2_000],
+      [3_500, 3_000],
+      ['never', 4_000],
+      [5_000, 5_000],
+      [-0, 0],
+    ];
+    t.pushRecords(
+      'ticks',
+      ticks.map(([at, timestamp]) => ({ value: { at }, timestamp })),
+    );
+    const times = t.records('out').map((r) => r.timestamp);
+    expect(times).toEqual([1_000, 2_000, 3_500, 5_000, -0]);
+    expect(Object.is(times[4], -0)).toBe(true);
+    expect(t.deadLetters.map((d) => [d.value, d.timestamp])).toEqual([[{ at: 'never' }, 4_000]]);
+
+    t.pushRecords('ticks', [
+      { value: { at: 'never' }, timestamp: 6_000 },
+      { value: { at: 7_000 }, timestamp: 7_000 },
+    ]);
+    const later = t.records('out').slice(5);
+    expect(later.map((r) => r.timestamp)).toEqual([7_000]);
+  });
+
   it('without a time function a record carries the time it was pushed (ingestion time)', () => {
     const t = new PipelineTest(pipeline('trades').source<Trade>('trades').sink('out'), { now: 42_000 });
     t.push('trades', [{ symbol: 'ACME', at: 'ignored' }]);
