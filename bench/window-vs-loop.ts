@@ -39,7 +39,7 @@ const EVENTS_PER_KEY_PER_WINDOW = 100;
 const JITTER_MS = 300;
 const BOUND_MS = 500;
 const T0 = Date.UTC(2025, 0, 1);
-const TARGET = 0.5;
+const TARGET = 0.8;
 
 const generate = (): Click[] => {
   const rand = random(42);

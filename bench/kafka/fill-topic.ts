@@ -81,33 +81,21 @@ export const fillTopic = async (brokers: string, events: number): Promise<Filled
       yield* clicks(clickCount);
       yield* closing;
     })();
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown;
     let bytes = 0;
     const started = performance.now();
-    for (let from = 0; from < events && failure === undefined; from += BATCH) {
-      const messages: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = [];
-      for (let i = from; i < Math.min(events, from + BATCH); i++) {
-        const click = source.next().value!;
-        countClick(reference, click.user_id, click.timestamp);
-        const value = Buffer.from(clickJson(click));
-        bytes += value.length;
-        messages.push({ topic, key: Buffer.from(click.user_id), value });
+    await sendAll(producer, topic, function* () {
+      for (let from = 0; from < events; from += BATCH) {
+        const messages: Message[] = [];
+        for (let i = from; i < Math.min(events, from + BATCH); i++) {
+          const click = source.next().value!;
+          countClick(reference, click.user_id, click.timestamp);
+          const value = Buffer.from(clickJson(click));
+          bytes += value.length;
+          messages.push({ topic, key: Buffer.from(click.user_id), value });
+        }
+        yield messages;
       }
-      const sent: Promise<void> = producer
-        .send({ messages })
-        .then(
-          () => {},
-          (error: unknown) => {
-            failure ??= error;
-          },
-        )
-        .finally(() => inFlight.delete(sent));
-      inFlight.add(sent);
-      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-    if (failure !== undefined) throw new Error(`filling ${topic} failed`, { cause: failure });
+    });
     const seconds = (performance.now() - started) / 1000;
     const partitionSizes = await endOffsets(brokers, topic);
     const written = partitionSizes.reduce((a, b) => a + b, 0);
@@ -134,6 +122,37 @@ export const fillTopic = async (brokers: string, events: number): Promise<Filled
   } finally {
     await producer.close();
   }
+};
+
+type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+
+/**
+ * Sends each batch `batches` yields, up to IN_FLIGHT sends at once (batches are made while
+ * earlier ones are in flight); throws the first failure once every send is settled.
+ */
+export const sendAll = async (
+  producer: Producer,
+  topic: string,
+  batches: () => Iterable<Message[]>,
+): Promise<void> => {
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  for (const messages of batches()) {
+    if (failure !== undefined) break;
+    const sent: Promise<void> = producer
+      .send({ messages })
+      .then(
+        () => {},
+        (error: unknown) => {
+          failure ??= error;
+        },
+      )
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw new Error(`filling ${topic} failed`, { cause: failure });
 };
 
 /**

@@ -11,12 +11,11 @@ import { KafkaSource } from '../../src/connectors/kafka/kafka-source.js';
 import { json } from '../../src/formats/json.js';
 import { compile, type JobOutput, type Plan } from '../../src/index.js';
 import { info } from '../harness.js';
-import { createTopic, PARTITIONS } from '../kafka/fill-topic.js';
+import { createTopic, PARTITIONS, sendAll } from '../kafka/fill-topic.js';
 import type { GeneratedEvents } from './generator.js';
 import { SOURCE } from './query.js';
 
 const BATCH = 4_096;
-const IN_FLIGHT = 4;
 
 export interface NexmarkTopic {
   readonly topic: string;
@@ -36,32 +35,20 @@ export const fillNexmarkTopic = async (brokers: string, input: GeneratedEvents):
   });
   try {
     await producer.initIdempotentProducer({});
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown;
     let bytes = 0;
     const started = performance.now();
     const { events, timestamps } = input;
-    for (let from = 0; from < events.length && failure === undefined; from += BATCH) {
-      const messages: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = [];
-      for (let i = from; i < Math.min(events.length, from + BATCH); i++) {
-        const value = Buffer.from(JSON.stringify(events[i]));
-        bytes += value.length;
-        messages.push({ topic, partition: i % PARTITIONS, value, timestamp: BigInt(timestamps[i]) });
+    await sendAll(producer, topic, function* () {
+      for (let from = 0; from < events.length; from += BATCH) {
+        const messages: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = [];
+        for (let i = from; i < Math.min(events.length, from + BATCH); i++) {
+          const value = Buffer.from(JSON.stringify(events[i]));
+          bytes += value.length;
+          messages.push({ topic, partition: i % PARTITIONS, value, timestamp: BigInt(timestamps[i]) });
+        }
+        yield messages;
       }
-      const sent: Promise<void> = producer
-        .send({ messages })
-        .then(
-          () => {},
-          (error: unknown) => {
-            failure ??= error;
-          },
-        )
-        .finally(() => inFlight.delete(sent));
-      inFlight.add(sent);
-      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-    if (failure !== undefined) throw new Error(`filling ${topic} failed`, { cause: failure });
+    });
     const seconds = (performance.now() - started) / 1000;
     info(
       `  filled ${topic}: ${events.length} events, ${(bytes / 1e6).toFixed(1)} MB of JSON in ${seconds.toFixed(1)} s`,

@@ -31,6 +31,8 @@ import * as runtimePlans from './runtime-plans.js';
 export const RUNTIME_PARTITIONS = 2;
 const PLANS = fileURLToPath(new URL('./runtime-plans.js', import.meta.url));
 const APPEND_BATCH = 10_000;
+/** The events' times lie in the past (the generator's base time): retention by age would delete them. */
+const KEEP_ALL = {};
 
 /** The person an event belongs to: its topic key. */
 const personOf = (e: NexmarkEvent): number =>
@@ -39,7 +41,7 @@ const personOf = (e: NexmarkEvent): number =>
 /** A log directory holding `input`'s events in topic `nexmark`, to copy for each run. */
 export const fillTemplateLog = async (input: GeneratedEvents): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'tributary-bench-nexmark-log-'));
-  const log = await openEmbeddedLog({ dir, fsync: 'never' });
+  const log = await openEmbeddedLog({ dir, fsync: 'never', retention: KEEP_ALL });
   try {
     await log.createTopic(SOURCE, { partitions: RUNTIME_PARTITIONS });
     const { events } = input;
@@ -82,7 +84,7 @@ export const runOnRuntime = async (
   const platform = new Platform({
     dataDir,
     store: { type: 'embedded' },
-    log: { partitions: RUNTIME_PARTITIONS },
+    log: { partitions: RUNTIME_PARTITIONS, retention: KEEP_ALL },
     sources: { [SOURCE]: { type: 'http' } },
     sinks: { [SINK]: { type: 'blackhole' } },
     pipelines: [plan],

@@ -47,7 +47,7 @@ describe('the benchmark charts', () => {
         naivePython: { eventsPerSec: 120_000 },
       },
     ])!;
-    expect(svg).toContain('events/s, ceiling: 600 K');
-    expect(svg).toContain('events/s, naivePython: 120 K');
+    expect(svg).toContain('events/s, Kafka ceiling: 600 K');
+    expect(svg).toContain('events/s, Python loop: 120 K');
   });
 });
