@@ -63,6 +63,7 @@ export const barChart = (chart: BarChart): string => {
     : Array.from({ length: 6 }, (_, i) => (top / 5) * i);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ${FONT}>`,
+    `<title>${escapeXml(chart.title)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${MARGIN.left}" y="24" font-size="16" font-weight="600" fill="#111">${escapeXml(chart.title)}</text>`,
     `<text x="${MARGIN.left}" y="40" font-size="12" fill="#555">${escapeXml(chart.unit)}${chart.log ? ' (log scale)' : ''}</text>`,

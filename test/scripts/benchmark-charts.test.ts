@@ -24,6 +24,8 @@ describe('the benchmark charts', () => {
     expect(heights).toHaveLength(2);
     expect(heights[1]).toBeGreaterThan(heights[0] * 2.5);
     expect(svg).toContain('<title>s, b: 300</title>');
+    // Its name for screen readers (and the linter): the chart's title.
+    expect(svg.split('\n')[1]).toBe('<title>T</title>');
   });
 
   it("chart Nexmark with the published figures and both of Tributary's modes", () => {
