@@ -67,7 +67,9 @@ export const q3: NexmarkQuery = {
             } else if (state.seller) {
               ctx.emit(suggestion(state.seller, side.auction!.id));
             } else {
-              ctx.state.set({ waiting: [...(state.waiting ?? []), side.auction!.id] });
+              // In place: a copy per waiting auction would cost the square of their number.
+              (state.waiting ??= []).push(side.auction!.id);
+              ctx.state.set(state);
             }
           },
         },
