@@ -1,11 +1,20 @@
 import { TributaryError } from '../../errors.js';
 import type { RecordBatch, RecordHeaders } from '../source.js';
-import { bodyLengthAt, decodeFrame, FRAME_HEADER_BYTES, frameIsIntact } from './record-format.js';
+import {
+  bodyLengthAt,
+  FRAME_HEADER_BYTES,
+  frameHeaders,
+  frameKey,
+  frameOffset,
+  frameTimestamp,
+  intactValueStart,
+} from './record-format.js';
 
 /**
  * Frames read from a partition (`readPartitionSpan`) as a `RecordBatch`, checked: each
  * frame's CRC is verified here, on the thread that reads and decodes them, never on the thread
- * that owns the log. Values stay where they are in `frames`: no copy.
+ * that owns the log. Values stay where they are in `frames`: no copy, and no object per
+ * record but its key and headers.
  */
 export const decodeFrames = (
   topic: string,
@@ -24,21 +33,22 @@ export const decodeFrames = (
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const frameBytes = FRAME_HEADER_BYTES + bodyLengthAt(buffer, pos);
-    if (pos + frameBytes > buffer.length || !frameIsIntact(buffer, pos, frameBytes)) {
+    const valueStart = pos + frameBytes > buffer.length ? -1 : intactValueStart(buffer, pos, frameBytes);
+    if (valueStart < 0) {
       throw new TributaryError(
         'TRB_LOG_CORRUPT',
         `topic '${topic}' partition ${partition}: the record after offset ${i === 0 ? 'none' : offsets[i - 1]} failed its CRC32 check, so the disk changed it after it was written; restore the partition from a backup, or move its segment and the ones after it away to drop them`,
       );
     }
-    const record = decodeFrame(buffer, pos, frameBytes);
-    offsets[i] = record.offset;
-    timestamps[i] = record.timestamp;
-    keys[i] = record.key;
-    valueStarts[i] = record.value.byteOffset - buffer.byteOffset;
-    valueEnds[i] = valueStarts[i] + record.value.length;
-    if (record.headers) {
+    offsets[i] = frameOffset(buffer, pos);
+    timestamps[i] = frameTimestamp(buffer, pos);
+    keys[i] = frameKey(buffer, pos);
+    valueStarts[i] = valueStart;
+    valueEnds[i] = pos + frameBytes;
+    const recordHeaders = frameHeaders(buffer, pos);
+    if (recordHeaders) {
       headers ??= new Array(count).fill(undefined);
-      headers[i] = record.headers;
+      headers[i] = recordHeaders;
     }
     pos += frameBytes;
   }

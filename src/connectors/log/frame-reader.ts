@@ -1,5 +1,8 @@
-import type { FileHandle } from 'node:fs/promises';
+import { read, readSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { bodyLengthAt, FRAME_HEADER_BYTES, isPlausibleBodyLength } from './record-format.js';
+
+const readAsync = promisify(read);
 
 /** `peek` results that are not a frame size. */
 export const FRAME_END = 0;
@@ -11,7 +14,9 @@ export const FRAME_INVALID = -3;
 
 /**
  * Walks the frames of a segment file in large chunks. `peek` is synchronous, so a loop over
- * thousands of records awaits only when a chunk runs out — never once per record.
+ * thousands of records awaits only when a chunk runs out — never once per record. `fill`
+ * reads on libuv's thread pool; `fillSync` on the calling thread, for a worker thread whose
+ * only work is the records it reads (a round trip to the pool would leave it idle).
  *
  * With `reuse`, one buffer serves every chunk (scans that keep nothing); without it, each
  * chunk is a fresh buffer, because records handed to readers are views into it.
@@ -25,7 +30,7 @@ export class FrameReader {
   private limit: number;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly fd: number,
     position: number,
     limit: number,
     private readonly chunkBytes: number,
@@ -58,17 +63,18 @@ export class FrameReader {
     this.position += frameBytes;
   }
 
+  /** Lets the walk go on to `limit`, the segment's size now that more was written to it. */
+  extend(limit: number): void {
+    if (limit > this.limit) this.limit = limit;
+  }
+
   /** Reads the next chunk so that the current frame (or at least its header) is in memory. */
   async fill(): Promise<void> {
-    let needed = FRAME_HEADER_BYTES;
-    if (this.position >= this.bufferStart && this.position + FRAME_HEADER_BYTES <= this.bufferEnd) {
-      needed += bodyLengthAt(this.buffer, this.at);
-    }
-    const size = Math.min(Math.max(this.chunkBytes, needed), this.limit - this.position);
-    if (!this.reuse || this.buffer.length < size) this.buffer = Buffer.allocUnsafe(size);
+    const size = this.nextChunk();
     let filled = 0;
     while (filled < size) {
-      const { bytesRead } = await this.handle.read(
+      const { bytesRead } = await readAsync(
+        this.fd,
         this.buffer,
         filled,
         size - filled,
@@ -77,6 +83,33 @@ export class FrameReader {
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
+    this.filled(size, filled);
+  }
+
+  /** `fill` on the calling thread. */
+  fillSync(): void {
+    const size = this.nextChunk();
+    let filled = 0;
+    while (filled < size) {
+      const bytesRead = readSync(this.fd, this.buffer, filled, size - filled, this.position + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    this.filled(size, filled);
+  }
+
+  /** The size of the chunk to read from the current frame on, with a buffer for it. */
+  private nextChunk(): number {
+    let needed = FRAME_HEADER_BYTES;
+    if (this.position >= this.bufferStart && this.position + FRAME_HEADER_BYTES <= this.bufferEnd) {
+      needed += bodyLengthAt(this.buffer, this.at);
+    }
+    const size = Math.min(Math.max(this.chunkBytes, needed), this.limit - this.position);
+    if (!this.reuse || this.buffer.length < size) this.buffer = Buffer.allocUnsafe(size);
+    return size;
+  }
+
+  private filled(size: number, filled: number): void {
     this.bufferStart = this.position;
     this.bufferEnd = this.position + filled;
     // The file is shorter than we were told (truncated under us): what is missing is torn.

@@ -15,8 +15,14 @@ export const localLogAccess = (log: EmbeddedLog, partitionsFor: (topic: string) 
     if (count > 0) return count;
     return (await log.createTopic(topic, { partitions: partitionsFor(topic) })).partitions;
   },
-  read: (topic, partition, offset, maxRecords) =>
-    readLocated(() => log.locate(topic, partition, offset), { maxRecords, maxBytes: READ_MAX_BYTES }),
+  // On the thread that owns the log, files are read on the pool and nothing is kept between
+  // reads: the thread serves HTTP and the workers, and a read must not hold it.
+  openReader: () => ({
+    read: (topic, partition, offset, maxRecords) =>
+      readLocated(() => log.locate(topic, partition, offset), { maxRecords, maxBytes: READ_MAX_BYTES }),
+    forget() {},
+    close() {},
+  }),
   locate: async (topic, partition, offset) => log.locate(topic, partition, offset),
   async waitForData(positions, timeoutMs) {
     const done = new AbortController();

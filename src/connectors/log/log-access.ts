@@ -11,11 +11,8 @@ import type { AppendResult } from './topic.js';
 export interface LogAccess {
   /** The topic's partition count; the topic is created (with its configured count) if new. */
   partitions(topic: string): Promise<number>;
-  /**
-   * Records of one partition from `offset`, at most `maxRecords`, as the frames stored on
-   * disk (`decodeFrames` checks and decodes them), with the partition's bounds.
-   */
-  read(topic: string, partition: number, offset: number, maxRecords: number): Promise<LogRead>;
+  /** A reader of partitions for one source; close it when the source closes. */
+  openReader(): PartitionReader;
   /** Where the records of one partition from `offset` are on disk (`EmbeddedLog.locate`). */
   locate(topic: string, partition: number, offset: number): Promise<PartitionSpan>;
   /**
@@ -24,6 +21,22 @@ export interface LogAccess {
    */
   waitForData(positions: readonly PartitionOffset[], timeoutMs: number): Promise<PartitionOffset[]>;
   append(topic: string, records: readonly AppendRecord[]): Promise<AppendResult>;
+}
+
+/**
+ * Reads partitions for one source. It may keep what it learnt of a partition (where its
+ * records are, an open file) from one read to the next: reads of a partition go on from
+ * where the last one ended, except after a revoke or a restore.
+ */
+export interface PartitionReader {
+  /**
+   * Records of one partition from `offset`, at most `maxRecords`, as the frames stored on
+   * disk (`decodeFrames` checks and decodes them), with the partition's bounds.
+   */
+  read(topic: string, partition: number, offset: number, maxRecords: number): Promise<LogRead>;
+  /** The partition is not read any more (revoked): lets go of what was kept for it. */
+  forget(topic: string, partition: number): void;
+  close(): void;
 }
 
 export interface LogRead {

@@ -11,7 +11,7 @@ import {
   type TopicPartition,
 } from '../source.js';
 import { decodeFrames } from './frame-batch.js';
-import type { LogAccess, LogRead } from './log-access.js';
+import type { LogAccess, LogRead, PartitionReader } from './log-access.js';
 
 interface Assigned {
   readonly topic: string;
@@ -36,6 +36,7 @@ export class LogSource implements Source {
   private cursor = 0;
   /** A read started ahead of time, and what it reads. */
   private ahead: { at: Assigned; offset: number; maxRecords: number; read: Promise<LogRead> } | undefined;
+  private readonly reader: PartitionReader;
 
   constructor(
     readonly name: string,
@@ -43,6 +44,7 @@ export class LogSource implements Source {
     private readonly log: LogAccess,
   ) {
     this.topics = [topic];
+    this.reader = log.openReader();
   }
 
   async partitions(): Promise<TopicPartition[]> {
@@ -70,7 +72,10 @@ export class LogSource implements Source {
   }
 
   revoke(partitions: readonly TopicPartition[]): void {
-    for (const partition of partitions) this.assigned.delete(partitionId(partition));
+    for (const partition of partitions) {
+      this.assigned.delete(partitionId(partition));
+      this.reader.forget(partition.topic, partition.partition);
+    }
   }
 
   async read(maxRecords: number): Promise<RecordBatch | undefined> {
@@ -99,7 +104,7 @@ export class LogSource implements Source {
     if (ahead && ahead.at === at && ahead.offset === at.position && ahead.maxRecords === maxRecords)
       return ahead.read;
     ahead?.read.catch(() => {}); // not wanted any more: nobody waits for it
-    return this.log.read(at.topic, at.partition, at.position, maxRecords);
+    return this.reader.read(at.topic, at.partition, at.position, maxRecords);
   }
 
   /**
@@ -112,7 +117,7 @@ export class LogSource implements Source {
     for (let n = 0; n < list.length; n++) {
       const at = list[(this.cursor + n) % list.length];
       if (at.paused || at.end <= at.position) continue;
-      const read = this.log.read(at.topic, at.partition, at.position, maxRecords);
+      const read = this.reader.read(at.topic, at.partition, at.position, maxRecords);
       this.ahead = { at, offset: at.position, maxRecords, read };
       return;
     }
@@ -170,5 +175,6 @@ export class LogSource implements Source {
     this.assigned.clear();
     this.ahead?.read.catch(() => {});
     this.ahead = undefined;
+    this.reader.close();
   }
 }

@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32Of } from './crc32.js';
 
 /*
  * How one record is laid out in a segment file (little-endian):
@@ -123,7 +123,7 @@ export const encodeBatch = (
     buffer.set(value, at);
     const bodyEnd = at + value.length;
     buffer.writeUInt32LE(bodyEnd - bodyStart, pos);
-    buffer.writeUInt32LE(crc32(buffer.subarray(bodyStart, bodyEnd)), pos + 4);
+    buffer.writeUInt32LE(crc32Of(buffer, bodyStart, bodyEnd), pos + 4);
     pos = bodyEnd;
   }
   return { buffer, baseOffset, count: records.length, maxTimestamp };
@@ -175,12 +175,20 @@ const valueStart = (buffer: Buffer, bodyStart: number, end: number): number => {
   return at <= end ? at : -1;
 };
 
-/** Whether the complete frame at `pos` has a known version, fits its length and its checksum matches. */
-export const frameIsIntact = (buffer: Buffer, pos: number, frameBytes: number): boolean => {
+/**
+ * Where the value of the complete frame at `pos` begins, or -1 unless the frame has a known
+ * version, fits its length and its checksum matches.
+ */
+export const intactValueStart = (buffer: Buffer, pos: number, frameBytes: number): number => {
   const bodyStart = pos + FRAME_HEADER_BYTES;
-  if (valueStart(buffer, bodyStart, pos + frameBytes) < 0) return false;
-  return crc32(buffer.subarray(bodyStart, pos + frameBytes)) === buffer.readUInt32LE(pos + 4);
+  const end = pos + frameBytes;
+  const at = valueStart(buffer, bodyStart, end);
+  if (at < 0) return -1;
+  return crc32Of(buffer, bodyStart, end) === buffer.readUInt32LE(pos + 4) ? at : -1;
 };
+
+export const frameIsIntact = (buffer: Buffer, pos: number, frameBytes: number): boolean =>
+  intactValueStart(buffer, pos, frameBytes) >= 0;
 
 export const frameOffset = (buffer: Buffer, pos: number): number =>
   buffer.readUInt32LE(pos + FRAME_HEADER_BYTES + 1) * TWO_32 +
@@ -189,33 +197,42 @@ export const frameOffset = (buffer: Buffer, pos: number): number =>
 export const frameTimestamp = (buffer: Buffer, pos: number): number =>
   buffer.readDoubleLE(pos + FRAME_HEADER_BYTES + 9);
 
+/** The key of the intact frame at `pos`, if it has one. */
+export const frameKey = (buffer: Buffer, pos: number): string | undefined => {
+  const bodyStart = pos + FRAME_HEADER_BYTES;
+  const keyLength = buffer.readInt32LE(bodyStart + 17);
+  if (keyLength < 0) return undefined;
+  const keyStart = bodyStart + BODY_HEADER_BYTES;
+  return buffer.toString('utf8', keyStart, keyStart + keyLength);
+};
+
+/** The headers of the intact frame at `pos` in order (values are views into `buffer`), if it has any. */
+export const frameHeaders = (buffer: Buffer, pos: number): [string, Buffer][] | undefined => {
+  const bodyStart = pos + FRAME_HEADER_BYTES;
+  if (buffer[bodyStart] !== FORMAT_V2) return undefined;
+  let at = bodyStart + BODY_HEADER_BYTES + Math.max(buffer.readInt32LE(bodyStart + 17), 0);
+  const count = u16(buffer, at);
+  if (count === 0) return undefined;
+  at += HEADER_COUNT_BYTES;
+  const headers: [string, Buffer][] = new Array(count);
+  for (let j = 0; j < count; j++) {
+    const headerKeyEnd = at + 2 + u16(buffer, at);
+    const headerKey = buffer.toString('utf8', at + 2, headerKeyEnd);
+    const valueEnd = headerKeyEnd + 4 + buffer.readUInt32LE(headerKeyEnd);
+    headers[j] = [headerKey, buffer.subarray(headerKeyEnd + 4, valueEnd)];
+    at = valueEnd;
+  }
+  return headers;
+};
+
 /** Decodes an intact frame (v1 or v2); the value and header values are views into `buffer`. */
 export const decodeFrame = (buffer: Buffer, pos: number, frameBytes: number): LogRecord => {
-  const bodyStart = pos + FRAME_HEADER_BYTES;
   const end = pos + frameBytes;
-  const keyLength = buffer.readInt32LE(bodyStart + 17);
-  const keyStart = bodyStart + BODY_HEADER_BYTES;
-  const keyEnd = keyStart + Math.max(keyLength, 0);
   const offset = frameOffset(buffer, pos);
   const timestamp = frameTimestamp(buffer, pos);
-  let at = keyEnd;
-  let headers: [string, Buffer][] | undefined;
-  if (buffer[bodyStart] === FORMAT_V2) {
-    const count = u16(buffer, at);
-    at += HEADER_COUNT_BYTES;
-    if (count > 0) {
-      headers = new Array(count);
-      for (let j = 0; j < count; j++) {
-        const headerKeyEnd = at + 2 + u16(buffer, at);
-        const headerKey = buffer.toString('utf8', at + 2, headerKeyEnd);
-        const valueEnd = headerKeyEnd + 4 + buffer.readUInt32LE(headerKeyEnd);
-        headers[j] = [headerKey, buffer.subarray(headerKeyEnd + 4, valueEnd)];
-        at = valueEnd;
-      }
-    }
-  }
-  const value = buffer.subarray(at, end);
-  const key = keyLength < 0 ? undefined : buffer.toString('utf8', keyStart, keyEnd);
+  const headers = frameHeaders(buffer, pos);
+  const value = buffer.subarray(valueStart(buffer, pos + FRAME_HEADER_BYTES, end), end);
+  const key = frameKey(buffer, pos);
   // Absent fields are left out rather than set to undefined, so records compare equal in tests and logs.
   if (headers === undefined)
     return key === undefined ? { offset, timestamp, value } : { offset, timestamp, key, value };

@@ -118,7 +118,7 @@ export class Segment {
   async scan(fileSize: number): Promise<ScanFailure | undefined> {
     const handle = await open(this.path, 'r');
     try {
-      const reader = new FrameReader(handle, this.size, fileSize, SCAN_CHUNK_BYTES, true);
+      const reader = new FrameReader(handle.fd, this.size, fileSize, SCAN_CHUNK_BYTES, true);
       for (;;) {
         const frameBytes = reader.peek();
         if (frameBytes === FRAME_NEEDS_READ) {
@@ -272,12 +272,55 @@ export interface SegmentSpan {
 /** Receives a frame in place: `frameBytes` bytes of `buffer` from `at`. */
 export type FrameTaker = (buffer: Buffer, at: number, frameBytes: number) => void;
 
+/** Where a walk over a segment's frames is: the offset of the frame its reader is at. */
+export interface FrameWalk {
+  offset: number;
+}
+
 /**
- * Hands `take` the frames of a segment file from offset `from` up to `end` (exclusive) that
- * fit the budget, each checked to hold the offset it should. With `verify`, each frame's CRC
- * is checked here too; without it, whoever decodes the frames checks it. Opens its own file
+ * Hands `take` the frames from offset `from` up to `end` (exclusive) that `reader` holds in
+ * memory and that fit the budget, each checked to hold the offset it should; frames before
+ * `from` are passed over. With `verify`, each frame's CRC is checked here too; without it,
+ * whoever decodes the frames checks it. Returns `'fill'` when the reader must read on (the
+ * caller fills it, on this thread or the pool, and calls again), `'done'` at `end`, at the
+ * end of the file or of the budget.
+ */
+export const takeFrames = (
+  reader: FrameReader,
+  walk: FrameWalk,
+  from: number,
+  end: number,
+  budget: ReadBudget,
+  take: FrameTaker,
+  verify: boolean,
+  path: string,
+): 'fill' | 'done' => {
+  for (; walk.offset < end && budget.records > 0; walk.offset++) {
+    const frameBytes = reader.peek();
+    if (frameBytes === FRAME_NEEDS_READ) return 'fill';
+    if (frameBytes === FRAME_END) return 'done';
+    if (frameBytes < 0) throw corruptFrame(path, reader.position, walk.offset, 'has an invalid length');
+    if (walk.offset >= from) {
+      if (budget.taken > 0 && frameBytes > budget.bytes) return 'done';
+      if (verify && !frameIsIntact(reader.buffer, reader.at, frameBytes)) {
+        throw corruptFrame(path, reader.position, walk.offset, 'failed its CRC32 check');
+      }
+      const says = frameOffset(reader.buffer, reader.at);
+      if (says !== walk.offset) throw corruptFrame(path, reader.position, walk.offset, `says offset ${says}`);
+      take(reader.buffer, reader.at, frameBytes);
+      budget.records--;
+      budget.bytes -= frameBytes;
+      budget.taken++;
+    }
+    reader.advance(frameBytes);
+  }
+  return 'done';
+};
+
+/**
+ * `takeFrames` over a span of a segment file, from its index entry. Opens its own file
  * handle, so a roll or retention cannot close it underneath, and needs nothing but the span:
- * a worker thread reads the files this way, with the span from the thread that writes them.
+ * a reader on another thread than the log's reads the files this way.
  */
 export const readSpan = async (
   span: SegmentSpan,
@@ -290,29 +333,10 @@ export const readSpan = async (
 ): Promise<void> => {
   const handle = await open(span.path, 'r');
   try {
-    const reader = new FrameReader(handle, span.position, span.size, chunkBytes, false);
-    for (let offset = span.offset; offset < end && budget.records > 0; offset++) {
-      let frameBytes = reader.peek();
-      while (frameBytes === FRAME_NEEDS_READ) {
-        await reader.fill();
-        frameBytes = reader.peek();
-      }
-      if (frameBytes === FRAME_END) return;
-      if (frameBytes < 0) throw corruptFrame(span.path, reader.position, offset, 'has an invalid length');
-      if (offset >= from) {
-        if (budget.taken > 0 && frameBytes > budget.bytes) return;
-        if (verify && !frameIsIntact(reader.buffer, reader.at, frameBytes)) {
-          throw corruptFrame(span.path, reader.position, offset, 'failed its CRC32 check');
-        }
-        const says = frameOffset(reader.buffer, reader.at);
-        if (says !== offset) throw corruptFrame(span.path, reader.position, offset, `says offset ${says}`);
-        take(reader.buffer, reader.at, frameBytes);
-        budget.records--;
-        budget.bytes -= frameBytes;
-        budget.taken++;
-      }
-      reader.advance(frameBytes);
-    }
+    const reader = new FrameReader(handle.fd, span.position, span.size, chunkBytes, false);
+    const walk: FrameWalk = { offset: span.offset };
+    while (takeFrames(reader, walk, from, end, budget, take, verify, span.path) === 'fill')
+      await reader.fill();
   } finally {
     await handle.close();
   }

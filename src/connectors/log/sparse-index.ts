@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32Of } from './crc32.js';
 
 /**
  * Offset → file position for every record that starts `intervalBytes` or more after the
@@ -108,7 +108,7 @@ export const encodeIndexFile = (content: IndexFileContent): Buffer => {
     buffer.writeDoubleLE(position, HEADER_BYTES + i * ENTRY_BYTES + 4);
   }
   const end = buffer.length - 4;
-  buffer.writeUInt32LE(crc32(buffer.subarray(0, end)), end);
+  buffer.writeUInt32LE(crc32Of(buffer, 0, end), end);
   return buffer;
 };
 
@@ -119,7 +119,7 @@ export const decodeIndexFile = (buffer: Buffer, baseOffset: number): IndexFileCo
   const count = buffer.readUInt32LE(40);
   if (buffer.length !== HEADER_BYTES + count * ENTRY_BYTES + 4) return undefined;
   const end = buffer.length - 4;
-  if (crc32(buffer.subarray(0, end)) !== buffer.readUInt32LE(end)) return undefined;
+  if (crc32Of(buffer, 0, end) !== buffer.readUInt32LE(end)) return undefined;
   if (buffer.readDoubleLE(8) !== baseOffset) return undefined;
   const index = new SparseIndex(baseOffset, Math.max(count, 16));
   for (let i = 0; i < count; i++) {

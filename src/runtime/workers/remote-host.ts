@@ -1,7 +1,8 @@
 import type { Observation } from '../../alerts/model.js';
-import { type LogAccess, READ_MAX_BYTES } from '../../connectors/log/log-access.js';
-import { type PartitionSpan, readLocated } from '../../connectors/log/partition-span.js';
+import type { LogAccess } from '../../connectors/log/log-access.js';
+import type { PartitionSpan } from '../../connectors/log/partition-span.js';
 import type { AppendRecord } from '../../connectors/log/record-format.js';
+import { SpanReader } from '../../connectors/log/span-reader.js';
 import type { AppendResult } from '../../connectors/log/topic.js';
 import type { PartitionOffset } from '../../connectors/source.js';
 import type { CheckpointWrite, SavedTask, StateGroupRow } from '../../store/checkpoint-store.js';
@@ -21,11 +22,8 @@ export class RemoteHost implements TaskHost {
     this.log = {
       partitions: (topic) => main.call<number>('log.partitions', [topic]),
       // The main thread says where the records are; this thread reads and checks them.
-      read: (topic, partition, offset, maxRecords) =>
-        readLocated(() => this.log.locate(topic, partition, offset), {
-          maxRecords,
-          maxBytes: READ_MAX_BYTES,
-        }),
+      openReader: () =>
+        new SpanReader((topic, partition, offset) => this.log.locate(topic, partition, offset)),
       locate: (topic, partition, offset) =>
         main.call<PartitionSpan>('log.locate', [topic, partition, offset]),
       waitForData: (positions, timeoutMs) =>

@@ -95,7 +95,14 @@ const killable = (host: TaskHost): TaskHost & { kill(): void } => {
   return {
     log: {
       partitions: guard((topic) => host.log.partitions(topic)),
-      read: guard((topic, partition, offset, max) => host.log.read(topic, partition, offset, max)),
+      openReader: () => {
+        const reader = host.log.openReader();
+        return {
+          read: guard((topic, partition, offset, max) => reader.read(topic, partition, offset, max)),
+          forget: (topic, partition) => reader.forget(topic, partition),
+          close: () => reader.close(),
+        };
+      },
       locate: guard((topic, partition, offset) => host.log.locate(topic, partition, offset)),
       waitForData: guard((positions, timeout) => host.log.waitForData(positions, timeout)),
       append: guard((topic, records) => host.log.append(topic, records)),
