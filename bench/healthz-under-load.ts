@@ -7,6 +7,7 @@
  * runs it), and the pipeline on the main thread beside the HTTP server (the baseline: how
  * every pipeline ran before worker threads). Reported: p50, p99 and the worst `/healthz`
  * latency from the closing record until all 30,000 results are stored, and how long that took.
+ * Two or three rounds of both; one in a smoke run (CI's `BENCH_SCALE=0.02`, smoke.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,11 +18,13 @@ import { Platform } from '../src/runtime/platform.js';
 import { startServer } from '../src/server/start.js';
 import { info, median, REPS, report, round, scaled } from './harness.js';
 import { perKey } from './plans.js';
+import { repetitions } from './smoke.js';
 
 const KEYS = scaled(30_000);
 const TARGET_P99_MS = 50;
 const PLANS = fileURLToPath(new URL('./plans.js', import.meta.url));
 const PROBE = fileURLToPath(new URL('./healthz-probe.js', import.meta.url));
+const ROUNDS = repetitions(Math.max(2, Math.min(REPS, 3)));
 
 interface Firing {
   readonly p50: number;
@@ -113,7 +116,7 @@ info(
 );
 const worker: Firing[] = [];
 const main: Firing[] = [];
-for (let r = 1; r <= Math.max(2, Math.min(REPS, 3)); r++) {
+for (let r = 1; r <= ROUNDS; r++) {
   worker.push(await fire(true));
   main.push(await fire(false));
   const show = (f: Firing) =>

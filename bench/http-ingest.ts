@@ -3,7 +3,8 @@
  * appended to the embedded log before the 202. Load comes from a second process
  * (autocannon). Baseline, in the same run: a bare node:http server that reads the same
  * bodies and answers 202 without parsing or storing anything — the ceiling of HTTP itself
- * on this machine.
+ * on this machine. Up to three runs of each; one in a smoke run (CI's `BENCH_SCALE=0.02`,
+ * smoke.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Platform } from '../src/runtime/platform.js';
 import { startServer } from '../src/server/start.js';
 import { info, median, REPS, report, round, SCALE } from './harness.js';
+import { repetitions } from './smoke.js';
 
 const EVENTS_PER_REQUEST = 1_000;
 const SECONDS = Math.max(2, Math.round(8 * SCALE));
@@ -92,7 +94,7 @@ info(
 const bareRates: number[] = [];
 const ingestRates: number[] = [];
 let failures = 0;
-const reps = Math.max(1, Math.min(REPS, 3));
+const reps = repetitions(Math.max(1, Math.min(REPS, 3)));
 for (let r = 1; r <= reps; r++) {
   const b = await load(bareUrl, bodyFile);
   bareRates.push(eventsPerSecond(b));

@@ -4,7 +4,8 @@
  *
  * A topic of 6 partitions is filled once (1 M clicks × BENCH_SCALE, 200 users, keyed by
  * user; kafka/fill-topic.ts), then the contenders read all of it, each with a consumer group
- * of its own, alternately: one warm-up of each, then BENCH_REPS rounds (2 unless set).
+ * of its own, alternately: one warm-up of each, then BENCH_REPS rounds (2 unless set). A smoke
+ * run (CI's `BENCH_SCALE=0.02`, smoke.ts) runs each contender once: no warm-up, one round.
  *
  * - `ceiling`: Kafka's ConsumerPerformance, the Java client reading without any work per
  *   record (kafka/consumer-performance.ts): what this broker and machine give any client.
@@ -50,10 +51,11 @@ import { naivePython, requireKafkaPython } from './kafka/naive-python.js';
 import { WINDOW_MS } from './kafka/reference.js';
 import { buildKafkaStreamsApp } from './kafka/streams/build.js';
 import { tributary } from './kafka/tributary.js';
+import { repetitions, WARM_UP } from './smoke.js';
 
 const EVENTS = scaled(1_000_000);
 /** Each round reads the whole topic once per contender: fewer rounds than the in-memory benchmarks. */
-const ROUNDS = process.env.BENCH_REPS ? REPS : 2;
+const ROUNDS = repetitions(process.env.BENCH_REPS ? REPS : 2);
 
 /** The JSON line's key → the contender. The ceiling first: the others are compared with it. */
 const CONTENDERS: Record<string, Contender> = {
@@ -107,7 +109,7 @@ await withBrokers(async ({ brokers, kind }) => {
       info(`  ${label.padEnd(32)} ${describeRun(run)}`);
       return run;
     };
-    for (const [name, contender] of contenders) await runOnce(contender, `${name} warm-up`);
+    if (WARM_UP) for (const [name, contender] of contenders) await runOnce(contender, `${name} warm-up`);
     for (let r = 1; r <= ROUNDS; r++) {
       for (const [name, contender] of contenders)
         runs.get(name)!.push(await runOnce(contender, `${name} ${r}`));

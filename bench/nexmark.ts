@@ -19,6 +19,10 @@
  * in full against the reference on a small out-of-order input, and by count on every timed
  * run (`runtime`: dead letters, and the results of the stateless queries).
  *
+ * A smoke run (CI's `BENCH_SCALE=0.02`, bench/smoke.ts) runs every query once in each mode, and
+ * on the runtime once on each worker count, without warm-ups: the same checks, with 2 platforms
+ * started per query instead of 5.
+ *
  *   node dist/bench/run.js nexmark                          # every mode, every query
  *   NEXMARK_MODES=memory NEXMARK_QUERIES=q4,q5 node dist/bench/nexmark.js
  */
@@ -40,11 +44,15 @@ import {
   toInputBatches,
 } from './nexmark/run-query.js';
 import { fillTemplateLog, RUNTIME_PARTITIONS, runOnRuntime } from './nexmark/runtime.js';
+import { repetitions, WARM_UP } from './smoke.js';
 
 const EVENTS = scaled(2_000_000);
 const KAFKA_EVENTS = scaled(500_000);
 const RUNTIME_EVENTS = scaled(500_000);
-const KAFKA_REPS = Number(process.env.BENCH_REPS ?? 2);
+/** Timed runs of each query in memory. */
+const MEMORY_REPS = repetitions(REPS);
+/** Timed runs from Kafka, and rounds of 1 and 2 workers on the runtime: each reads a whole topic. */
+const KAFKA_REPS = repetitions(Number(process.env.BENCH_REPS ?? 2));
 const CHECK_EVENTS = 50_000;
 
 const selected = (process.env.NEXMARK_QUERIES ?? '').split(',').filter((name) => name !== '');
@@ -104,11 +112,13 @@ const measure = (query: NexmarkQuery, input: GeneratedEvents, batches: InputBatc
     expected = query.reference(input).length;
   };
   info(`${query.name}: ${query.summary}`);
-  engine();
-  reference();
+  if (WARM_UP) {
+    engine();
+    reference();
+  }
   const engineRates: number[] = [];
   const referenceRates: number[] = [];
-  for (let r = 1; r <= REPS; r++) {
+  for (let r = 1; r <= MEMORY_REPS; r++) {
     engineRates.push(EVENTS / timed(engine));
     referenceRates.push(EVENTS / timed(reference));
     info(
@@ -176,7 +186,7 @@ if (modes.includes('kafka')) {
         const plan = query.plan(kafkaInput);
         const expected = query.reference(kafkaInput).length;
         info(`${query.name} from Kafka: ${query.summary}`);
-        await runFromKafka(brokers, topic, plan, KAFKA_EVENTS);
+        if (WARM_UP) await runFromKafka(brokers, topic, plan, KAFKA_EVENTS);
         const rates: number[] = [];
         let counted = true;
         for (let r = 1; r <= KAFKA_REPS; r++) {
@@ -215,7 +225,7 @@ if (modes.includes('runtime')) {
       const runs = { one: [] as number[], two: [] as number[] };
       let healthy = true;
       let tasks = 0;
-      await runOnRuntime(template, query, 1, RUNTIME_EVENTS);
+      if (WARM_UP) await runOnRuntime(template, query, 1, RUNTIME_EVENTS);
       for (let r = 1; r <= KAFKA_REPS; r++) {
         for (const workers of [1, 2] as const) {
           const run = await runOnRuntime(template, query, workers, RUNTIME_EVENTS);

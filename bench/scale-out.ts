@@ -8,7 +8,8 @@
  * 10 s count — into a store series, `workers: 1` a process), each run with a fresh consumer
  * group, pipeline, PostgreSQL schema and Redis prefix, so it reads the topic from the start.
  * Runs alternate (1, 2, 3, 1, 2, 3, …: BENCH_REPS rounds, 2 unless set); the figures are
- * medians, and the baseline is the 1-worker figure of the same run.
+ * medians, and the baseline is the 1-worker figure of the same run. A smoke run (CI's
+ * `BENCH_SCALE=0.02`, smoke.ts) runs one round: each worker count once.
  *
  * `eventsPerSec`: the topic's records over the time from the first partition assignment in
  * any worker to the group's commit of every partition's end offset — every record processed
@@ -32,6 +33,7 @@ import { USERS } from './kafka/clicks.js';
 import { type ContenderRun, describeRun, summarize } from './kafka/contender.js';
 import { fillTopic, removeTopic } from './kafka/fill-topic.js';
 import { deleteFreshGroups } from './kafka/groups.js';
+import { repetitions } from './smoke.js';
 
 /**
  * One worker needs ~9 s for these here (~700 k events/s), against the ~2 s the group takes
@@ -42,7 +44,7 @@ import { deleteFreshGroups } from './kafka/groups.js';
 const BASE_EVENTS = 6_000_000;
 const EVENTS = scaled(BASE_EVENTS);
 /** Each run reads the whole topic: fewer rounds than the in-memory benchmarks. */
-const ROUNDS = process.env.BENCH_REPS ? REPS : 2;
+const ROUNDS = repetitions(process.env.BENCH_REPS ? REPS : 2);
 const WORKER_COUNTS = [1, 2, 3] as const;
 /**
  * The end of a run is seen at the checkpoint after its last record (the commit of the

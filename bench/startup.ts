@@ -3,7 +3,8 @@
  * newcomer sees after `npm ci` (which built once; `npm start` checks the build is current
  * and starts). Beside it `tributary start --demo` alone, and the baseline, in the same run:
  * a bare node process that starts an HTTP server — the floor of starting any Node service
- * here. The target is on `npm start`.
+ * here. The target is on `npm start`. Up to three rounds of the three; one in a smoke run
+ * (CI's `BENCH_SCALE=0.02`, smoke.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,8 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { info, median, REPS, report, round } from './harness.js';
+import { repetitions } from './smoke.js';
 
 const TARGET_SECONDS = 5;
+const ROUNDS = repetitions(Math.max(1, Math.min(REPS, 3)));
 const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BARE = `require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')`;
@@ -60,7 +63,7 @@ const timeToReady = async (command: string, args: string[], path: string): Promi
 const npmStart: number[] = [];
 const tributary: number[] = [];
 const bare: number[] = [];
-for (let r = 1; r <= Math.max(1, Math.min(REPS, 3)); r++) {
+for (let r = 1; r <= ROUNDS; r++) {
   bare.push(await timeToReady(process.execPath, ['-e', BARE], '/'));
   tributary.push(await timeToReady(process.execPath, [CLI, 'start', '--demo'], '/readyz'));
   npmStart.push(await timeToReady('npm', ['start', '--silent'], '/readyz'));

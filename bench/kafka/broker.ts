@@ -14,6 +14,12 @@ import { KAFKA_VERSION, type RunningKafka, startKafka } from '../../scripts/kafk
 import { info } from '../harness.js';
 import { killCommands } from './commands.js';
 
+/**
+ * What KAFKA_BROKERS is, when the one who set it knows (run.ts, for the local broker it shares
+ * between benchmarks): the report's `kind` instead of `KAFKA_BROKERS`.
+ */
+export const KAFKA_KIND_ENV = 'TRIBUTARY_BENCH_KAFKA_KIND';
+
 export interface BenchBrokers {
   /** `host:port,…` */
   readonly brokers: string;
@@ -68,7 +74,10 @@ export const withBrokers = async <T>(body: (brokers: BenchBrokers) => Promise<T>
       }
     }
     const brokers = given ?? kafka!.brokers;
-    return await body({ brokers, kind: given ? 'KAFKA_BROKERS' : `local Kafka ${KAFKA_VERSION}, 1 node` });
+    const kind = given
+      ? (process.env[KAFKA_KIND_ENV] ?? 'KAFKA_BROKERS')
+      : `local Kafka ${KAFKA_VERSION}, 1 node`;
+    return await body({ brokers, kind });
   } finally {
     await stop();
     process
