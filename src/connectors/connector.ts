@@ -38,7 +38,12 @@ export interface SinkConnector<Spec extends { readonly type: string } = { readon
   readonly options: TSchema;
   /** The block as written (checked against `options`) → what a task builds the sink from. */
   resolve(name: string, options: Record<string, unknown>, context?: SinkResolveContext): Spec;
-  create(name: string, spec: Spec, context: SinkContext): Sink;
+  /**
+   * A connector whose sink needs a client library loads it here, on first use: loading the
+   * Kafka client costs a thread about a second of start-up, which a thread that never writes
+   * to Kafka should not pay.
+   */
+  create(name: string, spec: Spec, context: SinkContext): Promise<Sink>;
 }
 
 /** What a sink connector's `resolve` knows besides the block. */
@@ -100,6 +105,14 @@ export interface IntakeConnector<
    * undefined when they leave nothing to run.
    */
   resolve(name: string, options: Options, context: IntakeResolveContext): Settings | undefined;
-  /** The ingestor appending the source's input to its topic; none for a source fed otherwise (HTTP). */
-  create(name: string, settings: Settings, appender: Appender, context: IntakeContext): Ingestor | undefined;
+  /**
+   * The ingestor appending the source's input to its topic; none for a source fed otherwise
+   * (HTTP). A client library it needs is loaded here, on first use, as a sink's is.
+   */
+  create(
+    name: string,
+    settings: Settings,
+    appender: Appender,
+    context: IntakeContext,
+  ): Promise<Ingestor | undefined>;
 }

@@ -13,8 +13,7 @@ import { type KafkaSourceSettings, kafkaSinkConnector, kafkaSourceConnector } fr
 import type { KafkaSinkSpec } from './kafka/kafka-sink.js';
 import { type LogSinkSpec, logConnector } from './log/connector.js';
 import { type MqttSourceSettings, mqttConnector } from './mqtt/connector.js';
-import { redisConnector } from './redis/connector.js';
-import type { RedisSinkSpec } from './redis/redis-sink.js';
+import { type RedisSinkSpec, redisConnector } from './redis/connector.js';
 import type { Sink } from './sink.js';
 import { type StoreSinkSpec, storeConnector } from './store/connector.js';
 
@@ -57,7 +56,7 @@ export const createIngestor = (
   settings: SourceSettings,
   appender: Appender,
   context: IntakeContext,
-): Ingestor | undefined => intakeConnector(settings.type).create(name, settings, appender, context);
+): Promise<Ingestor | undefined> => intakeConnector(settings.type).create(name, settings, appender, context);
 
 /** Every kind of sink, by connector. */
 export const SINK_CONNECTORS: readonly SinkConnector<SinkSpec>[] = [
@@ -85,5 +84,5 @@ export type SinkSpec =
 export const sinkConnector = (type: string): SinkConnector<SinkSpec> =>
   ofType(SINK_CONNECTORS, type, 'sink', 'TRB_INVALID_PLAN');
 
-export const createSink = (name: string, spec: SinkSpec, context: SinkContext): Sink =>
+export const createSink = (name: string, spec: SinkSpec, context: SinkContext): Promise<Sink> =>
   sinkConnector(spec.type).create(name, spec, context);

@@ -1,21 +1,13 @@
 import type { Registry } from 'prom-client';
 import { AlertEngine } from '../alerts/alert-engine.js';
-import { patternPipeline } from '../alerts/cep/compile.js';
 import type { Observation } from '../alerts/model.js';
 import { observationsFromMetrics, observationsFromResults } from '../alerts/observations.js';
 import { AlertStore } from '../alerts/persistence/alert-store.js';
-import type { AlertingDocument, PatternRuleDocument } from '../alerts/schema.js';
-import { compileExpression } from '../config/expressions.js';
+import type { AlertingDocument } from '../alerts/schema.js';
 import type { AlertEvent, SeriesPoint } from '../contract/index.js';
-import type { Plan } from '../engine/plan/plan.js';
 import type { Clock } from '../engine/time/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { SeriesStore } from '../store/series-store.js';
-
-/** The sink name of pattern-rule pipelines: what they emit are observations for the alert engine. */
-export const ALERT_SINK = 'alerts';
-/** Their late events, kept in a log topic of that name. */
-export const ALERT_LATE_SINK = 'alerts-late';
 
 /**
  * Alerting inside the platform: the alert engine with its state in the store, fed with
@@ -51,17 +43,6 @@ export class PlatformAlerting {
     });
     engine.subscribe(options.publish);
     return new PlatformAlerting(engine, options.registry, options.clock, options.onError);
-  }
-
-  /** One pipeline per pattern rule, reading the rule's source topic. */
-  static patternPlans(document: AlertingDocument | undefined): Plan[] {
-    const rules = (document?.rules ?? []).filter((r): r is PatternRuleDocument => r.type === 'pattern');
-    return rules.map((rule) =>
-      patternPipeline(rule, (text, use, field) => compileExpression(text, { use, label: field }).evaluate, {
-        sink: ALERT_SINK,
-        lateSink: ALERT_LATE_SINK,
-      }),
-    );
   }
 
   /** Starts the evaluation timer: time-based transitions and the platform's metrics. */

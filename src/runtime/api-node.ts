@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { AlertingDocument } from '../alerts/schema.js';
 import type { RedisSettings } from '../config/settings.js';
 import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
-import { KafkaAppender } from '../connectors/kafka/kafka-appender.js';
+import type { KafkaAppender } from '../connectors/kafka/kafka-appender.js';
 import type { SinkSpec } from '../connectors/registry.js';
 import type {
   AlertingApi,
@@ -159,6 +159,7 @@ export class ApiNode implements PlatformApi {
       const topics = streams.map((topic) => ({ topic, partitions: options.partitionsFor(topic) }));
       const counts = await prepareKafkaTopics({ cluster, topics }, {}, {});
       for (const { topic, partitions } of topics) counts.set(topic, counts.get(topic) ?? partitions);
+      const { KafkaAppender } = await import('../connectors/kafka/kafka-appender.js');
       this.appender = new KafkaAppender(cluster, (topic) => counts.get(topic));
       this.intake = new Intake(this.appender, options.sources, this.instruments, this.clock);
     } else if (streams.length > 0) {

@@ -44,7 +44,7 @@ export class Intake {
   /** Starts an ingestor for every source whose intake connector makes one (HTTP sources have none). */
   async start(context: IntakeContext): Promise<void> {
     for (const [name, spec] of Object.entries(this.sources)) {
-      const ingestor = createIngestor(name, spec, this.appender, context);
+      const ingestor = await createIngestor(name, spec, this.appender, context);
       if (ingestor) this.ingestors.push(ingestor);
     }
     for (const ingestor of this.ingestors) await ingestor.start();

@@ -1,7 +1,7 @@
 import type { KafkaClusterSpec } from '../connectors/kafka/cluster.js';
 import type { KafkaSourceSettings } from '../connectors/kafka/connector.js';
 import type { KafkaSourceSpec } from '../connectors/kafka/kafka-source.js';
-import { ensureTopics, partitionCounts, type TopicToEnsure } from '../connectors/kafka/topics.js';
+import type { TopicToEnsure } from '../connectors/kafka/topics.js';
 import type { SinkSpec, SourceSettings } from '../connectors/registry.js';
 import { TributaryError } from '../errors.js';
 
@@ -24,6 +24,7 @@ export const kafkaSourceSpec = (group: string, source: KafkaSourceSettings): Kaf
  * At start: the partition counts of the topics `kafka` sources read — each must exist, a
  * missing one is named with the way to create it — and the topics `kafka` sinks write and
  * the sources' dead-letter topics created when missing. Returns the source topics' counts.
+ * The Kafka client is loaded only when there is a Kafka topic (a second of start-up).
  */
 export const prepareKafkaTopics = async (
   /** Topics intake appends to (`log: { type: kafka }`): created when missing, before the sources are counted. */
@@ -31,11 +32,14 @@ export const prepareKafkaTopics = async (
   sources: Readonly<Record<string, SourceSettings>>,
   sinks: Readonly<Record<string, SinkSpec>> = {},
 ): Promise<Map<string, number>> => {
-  if (intakeTopics) await ensureTopics(intakeTopics.cluster, intakeTopics.topics);
   const counts = new Map<string, number>();
   const read = Object.entries(sources).flatMap(([name, s]) =>
     s.type === 'kafka' ? [[name, s] as const] : [],
   );
+  const written = Object.values(sinks).flatMap((sink) => (sink.type === 'kafka' ? [sink] : []));
+  if (!intakeTopics && read.length === 0 && written.length === 0) return counts;
+  const { ensureTopics, partitionCounts } = await import('../connectors/kafka/topics.js');
+  if (intakeTopics) await ensureTopics(intakeTopics.cluster, intakeTopics.topics);
   for (const [name, source] of read) {
     const found = await partitionCounts(source.cluster, [source.topic]);
     const count = found.get(source.topic);
@@ -48,11 +52,10 @@ export const prepareKafkaTopics = async (
     counts.set(source.topic, count);
     await ensureTopics(source.cluster, [{ topic: source.deadLetterTopic, partitions: 1 }]);
   }
-  for (const sink of Object.values(sinks)) {
-    if (sink.type === 'kafka')
-      await ensureTopics(sink.cluster, [
-        { topic: sink.topic, partitions: sink.partitions, configs: sink.topicConfigs },
-      ]);
+  for (const sink of written) {
+    await ensureTopics(sink.cluster, [
+      { topic: sink.topic, partitions: sink.partitions, configs: sink.topicConfigs },
+    ]);
   }
   return counts;
 };

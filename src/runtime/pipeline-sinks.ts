@@ -1,6 +1,6 @@
 import type { SinkSpec } from '../connectors/registry.js';
 import type { Plan } from '../engine/plan/plan.js';
-import { ALERT_LATE_SINK, ALERT_SINK } from './alerting.js';
+import { ALERT_LATE_SINK, ALERT_SINK } from './pattern-plans.js';
 
 /**
  * The sinks a plan writes, by name: a declared sink as declared; the alert rules' own sinks

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { KafkaSourceSettings } from '../connectors/kafka/connector.js';
-import { KafkaAppender } from '../connectors/kafka/kafka-appender.js';
+import type { KafkaAppender } from '../connectors/kafka/kafka-appender.js';
 import { type EmbeddedLog, openEmbeddedLog } from '../connectors/log/embedded-log.js';
 import { localLogAccess } from '../connectors/log/local-access.js';
 import type { LogAccess } from '../connectors/log/log-access.js';
@@ -38,6 +38,7 @@ import { kafkaSourceSpec, pipelineGroup, prepareKafkaTopics } from './kafka-topi
 import type { LatencyTracker } from './latency-tracker.js';
 import { LiveUpdates } from './live-updates.js';
 import type { PlatformMetrics } from './metrics.js';
+import { patternPlans } from './pattern-plans.js';
 import { sinkSpecsOf, storeSeriesOf } from './pipeline-sinks.js';
 import type { PlatformOptions } from './platform-options.js';
 import { platformStats, publishStatus, statusParts } from './status/platform-stats.js';
@@ -123,7 +124,7 @@ export class Platform implements PlatformApi {
       this.warn({ migrated }, 'the embedded log moved a topic to the partitioned layout');
     const partitionsFor = (topic: string) =>
       options.log?.topics?.[topic]?.partitions ?? options.log?.partitions ?? 1;
-    const plans = [...options.pipelines, ...PlatformAlerting.patternPlans(options.alerts)];
+    const plans = [...options.pipelines, ...patternPlans(options.alerts)];
     // Before anything creates a topic: only topics that were there already can disagree.
     // The sources pipelines read from the embedded log.
     checkTopicPartitions(log, intakeSources(this.readSources), plans, partitionsFor);
@@ -133,7 +134,10 @@ export class Platform implements PlatformApi {
       topics: this.streams().map((topic) => ({ topic, partitions: partitionsFor(topic) })),
     };
     this.kafkaTopics = await prepareKafkaTopics(intakeTopics, this.readSources, options.sinks);
-    if (onKafka) this.kafkaIntake = new KafkaAppender(onKafka, (topic) => this.kafkaTopics.get(topic));
+    if (onKafka) {
+      const { KafkaAppender } = await import('../connectors/kafka/kafka-appender.js');
+      this.kafkaIntake = new KafkaAppender(onKafka, (topic) => this.kafkaTopics.get(topic));
+    }
     this.store = await openSeriesStore(
       options.store.type === 'postgres'
         ? { backend: 'postgres', url: options.store.url, schema: options.store.schema }

@@ -168,12 +168,16 @@ describe('tributary start', () => {
       } finally {
         await db.end();
       }
-      const pipelines = (await (await fetch(`http://127.0.0.1:${port}/api/v1/pipelines`)).json()) as {
-        pipelines: { name: string; status: string; recordsIn: number }[];
+      // A task reports its counts once a second, so its first results may be stored before the
+      // report that counts their records reaches the API.
+      const clicks = async () => {
+        const { pipelines } = (await (await fetch(`http://127.0.0.1:${port}/api/v1/pipelines`)).json()) as {
+          pipelines: { name: string; status: string; recordsIn: number }[];
+        };
+        return pipelines.find((p) => p.name === 'clicks-per-user');
       };
-      const clicks = pipelines.pipelines.find((p) => p.name === 'clicks-per-user')!;
-      expect(clicks).toMatchObject({ status: 'running' });
-      expect(clicks.recordsIn).toBeGreaterThan(0);
+      await expect.poll(async () => (await clicks())?.recordsIn ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(await clicks()).toMatchObject({ status: 'running' });
       expect(started.output()).toMatch(/"pipeline":"clicks-per-user".*assigned partitions here/);
 
       started.child.kill('SIGTERM');

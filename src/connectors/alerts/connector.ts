@@ -14,5 +14,5 @@ export const alertsConnector: SinkConnector<AlertSinkSpec> = {
   internal: true,
   options: Type.Object({ type: Type.Literal('alerts') }, { additionalProperties: false }),
   resolve: () => ({ type: 'alerts' }),
-  create: (name, _spec, context) => new AlertSink(name, context),
+  create: async (name, _spec, context) => new AlertSink(name, context),
 };

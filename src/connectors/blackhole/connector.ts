@@ -13,5 +13,5 @@ export const blackholeConnector: SinkConnector<BlackholeSinkSpec> = {
   guarantee: 'exactly-once',
   options: Type.Object({ type: Type.Literal('blackhole') }, { additionalProperties: false }),
   resolve: () => ({ type: 'blackhole' }),
-  create: (name) => new BlackholeSink(name),
+  create: async (name) => new BlackholeSink(name),
 };

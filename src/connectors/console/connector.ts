@@ -13,5 +13,5 @@ export const consoleConnector: SinkConnector<ConsoleSinkSpec> = {
   guarantee: 'at-least-once',
   options: Type.Object({ type: Type.Literal('console') }, { additionalProperties: false }),
   resolve: () => ({ type: 'console' }),
-  create: (name) => new ConsoleSink(name),
+  create: async (name) => new ConsoleSink(name),
 };

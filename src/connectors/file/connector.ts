@@ -67,7 +67,7 @@ export const fileConnector: IntakeConnector<FileSourceSettings, Static<typeof op
     if (problem) report(['pattern'], problem);
     return { type: 'file', path, format: 'pattern', pattern: block.pattern };
   },
-  create: (name, settings, appender, { dataDir }) =>
+  create: async (name, settings, appender, { dataDir }) =>
     createFileIngestor(
       {
         name,

@@ -45,7 +45,7 @@ export const generatorConnector: IntakeConnector<GeneratorSourceSettings, Static
       );
     return { type: 'generator', generator: block.generator, rate: block.rate ?? 100 };
   },
-  create: (name, settings, appender, { generators }) => {
+  create: async (name, settings, appender, { generators }) => {
     const make = generators?.get(settings.generator);
     if (!make) {
       const known = names(generators);

@@ -18,5 +18,5 @@ export const httpConnector: IntakeConnector<HttpSourceSettings> = {
     { additionalProperties: false },
   ),
   resolve: () => ({ type: 'http' }),
-  create: () => undefined,
+  create: async () => undefined,
 };

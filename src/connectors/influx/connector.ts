@@ -170,5 +170,5 @@ export const influxConnector: SinkConnector<InfluxSinkSpec> = {
       timeoutMs,
     };
   },
-  create: (name, spec, context) => new InfluxSink(name, spec, context),
+  create: async (name, spec, context) => new InfluxSink(name, spec, context),
 };

@@ -7,7 +7,7 @@ import type { SchemaRegistryOptions } from '../../formats/registry/index.js';
 import type { IntakeConnector, SinkConnector, SinkResolveContext } from '../connector.js';
 import type { Guarantee } from '../sink.js';
 import type { KafkaClusterSpec } from './cluster.js';
-import { KafkaSink, type KafkaSinkSpec } from './kafka-sink.js';
+import type { KafkaSinkSpec } from './kafka-sink.js';
 
 export interface KafkaSourceSettings {
   readonly type: 'kafka';
@@ -92,7 +92,7 @@ export const kafkaSourceConnector: IntakeConnector<KafkaSourceSettings, Static<t
       ...(format === 'avro' && schemaRegistry ? { registry: schemaRegistry } : {}),
     };
   },
-  create: () => undefined,
+  create: async () => undefined,
 };
 
 const sinkOptions = Type.Object(
@@ -216,13 +216,15 @@ export const kafkaSinkConnector: SinkConnector<KafkaSinkSpec> = {
       cluster: context?.kafka ?? { brokers: [], clientId: 'tributary', requestTimeoutMs: 30_000 },
     };
   },
-  create: (name, spec, context) =>
-    new KafkaSink(
+  create: async (name, spec, context) => {
+    const { KafkaSink } = await import('./kafka-sink.js');
+    return new KafkaSink(
       name,
       spec,
       formatNamed(spec.format, spec.avro ?? {}),
       context,
       `${context.pipeline}.${context.task}`,
       context.logger,
-    ),
+    );
+  },
 };

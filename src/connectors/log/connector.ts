@@ -31,5 +31,5 @@ export const logConnector: SinkConnector<LogSinkSpec> = {
     topic: (options.topic as string | undefined) ?? name,
     format: (options.format as FormatName | undefined) ?? 'json',
   }),
-  create: (name, spec, context) => new LogSink(name, spec.topic, formatNamed(spec.format), context),
+  create: async (name, spec, context) => new LogSink(name, spec.topic, formatNamed(spec.format), context),
 };

@@ -2,7 +2,6 @@ import Type, { type Static } from 'typebox';
 import { show } from '../../config/issues.js';
 import type { IntakeConnector } from '../connector.js';
 import { sourceTopicOptions } from '../source-topic.js';
-import { createMqttIngestor } from './mqtt-ingestor.js';
 import { DEFAULT_MQTT_URL } from './options.js';
 
 export interface MqttSourceSettings {
@@ -74,6 +73,11 @@ export const mqttConnector: IntakeConnector<MqttSourceSettings, Static<typeof op
     }
     return { type: 'mqtt', url, topic: block.topic, qos };
   },
-  create: (name, settings, appender) =>
-    createMqttIngestor({ name, url: settings.url, filter: settings.topic, qos: settings.qos }, appender),
+  create: async (name, settings, appender) => {
+    const { createMqttIngestor } = await import('./mqtt-ingestor.js');
+    return createMqttIngestor(
+      { name, url: settings.url, filter: settings.topic, qos: settings.qos },
+      appender,
+    );
+  },
 };

@@ -2,7 +2,22 @@ import Type, { type Static } from 'typebox';
 import { duration } from '../../config/durations.js';
 import { millis } from '../../config/units.js';
 import type { SinkConnector } from '../connector.js';
-import { REDIS_MODES, RedisSink, type RedisSinkSpec } from './redis-sink.js';
+
+export const REDIS_MODES = ['hash', 'stream', 'publish'] as const;
+export type RedisMode = (typeof REDIS_MODES)[number];
+
+/** What a task builds a redis sink from: plain data, it crosses to worker threads. */
+export interface RedisSinkSpec {
+  readonly type: 'redis';
+  readonly url: string;
+  readonly mode: RedisMode;
+  /** The hash, the stream or the channel. */
+  readonly key: string;
+  /** stream: entries kept. */
+  readonly maxLen: number;
+  /** hash: expiry after the last write. */
+  readonly ttlMs?: number;
+}
 
 const options = Type.Object(
   {
@@ -62,5 +77,8 @@ export const redisConnector: SinkConnector<RedisSinkSpec> = {
       ...(o.ttl === undefined ? {} : { ttlMs: millis(o.ttl, 0) }),
     };
   },
-  create: (name, spec, context) => new RedisSink(name, spec, context),
+  create: async (name, spec, context) => {
+    const { RedisSink } = await import('./redis-sink.js');
+    return new RedisSink(name, spec, context);
+  },
 };

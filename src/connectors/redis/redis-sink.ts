@@ -4,22 +4,7 @@ import { describeError, TributaryError } from '../../errors.js';
 import { redactUrl } from '../../store/store-errors.js';
 import type { SinkContext } from '../connector.js';
 import type { Guarantee, Sink } from '../sink.js';
-
-export const REDIS_MODES = ['hash', 'stream', 'publish'] as const;
-export type RedisMode = (typeof REDIS_MODES)[number];
-
-/** What a task builds a redis sink from: plain data, it crosses to worker threads. */
-export interface RedisSinkSpec {
-  readonly type: 'redis';
-  readonly url: string;
-  readonly mode: RedisMode;
-  /** The hash, the stream or the channel. */
-  readonly key: string;
-  /** stream: entries kept. */
-  readonly maxLen: number;
-  /** hash: expiry after the last write. */
-  readonly ttlMs?: number;
-}
+import type { RedisSinkSpec } from './connector.js';
 
 /** One result to write: the pipeline's key, its JSON, and whether it takes back an earlier one. */
 interface Entry {

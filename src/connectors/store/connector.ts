@@ -22,5 +22,5 @@ export const storeConnector: SinkConnector<StoreSinkSpec> = {
     { additionalProperties: false },
   ),
   resolve: (name, options) => ({ type: 'store', series: (options.series as string | undefined) ?? name }),
-  create: (name, spec, context) => new StoreSink(name, spec.series, context),
+  create: async (name, spec, context) => new StoreSink(name, spec.series, context),
 };

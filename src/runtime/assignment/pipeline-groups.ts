@@ -1,5 +1,5 @@
 import type { KafkaSourceSettings } from '../../connectors/kafka/connector.js';
-import { GroupMember } from '../../connectors/kafka/group-member.js';
+import type { GroupMember } from '../../connectors/kafka/group-member.js';
 import type { PartitionOffset } from '../../connectors/source.js';
 import type { Plan } from '../../engine/plan/plan.js';
 import type { Logger } from '../../observability/logger.js';
@@ -30,6 +30,8 @@ export class PipelineGroups {
     const { logger } = this.deps;
     const of = (partitions: readonly number[]) =>
       tasks.filter((t) => partitions.includes(t.spec.task === 'all' ? 0 : Number(t.spec.task)));
+    // Loaded here, for a pipeline on Kafka: the client costs a second of start-up.
+    const { GroupMember } = await import('../../connectors/kafka/group-member.js');
     const member = new GroupMember({
       cluster: source.cluster,
       group: this.deps.groupOf(plan.name),

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_TOPIC, type DeadLetterRecord } from '../../connectors/dead-letter.js';
-import { type KafkaDeadLetterSpec, KafkaDeadLetters } from '../../connectors/kafka/dead-letter-topic.js';
+import type { KafkaDeadLetterSpec } from '../../connectors/kafka/dead-letter-topic.js';
 import type { LogAccess } from '../../connectors/log/log-access.js';
 import type { Guarantee, Sink } from '../../connectors/sink.js';
 import type { Batch } from '../../engine/batch.js';
@@ -22,8 +22,26 @@ export const logDeadLetters = (log: LogAccess): DeadLetterWriter => ({
 });
 
 /** A task's dead letters: to the Kafka topic of its pipeline's Kafka source, or the embedded log. */
-export const deadLetterWriter = (log: LogAccess, kafka: KafkaDeadLetterSpec | undefined, role: string) =>
-  kafka ? new KafkaDeadLetters(kafka, role) : logDeadLetters(log);
+export const deadLetterWriter = (
+  log: LogAccess,
+  kafka: KafkaDeadLetterSpec | undefined,
+  role: string,
+): DeadLetterWriter => (kafka ? kafkaDeadLetters(kafka, role) : logDeadLetters(log));
+
+/** Dead letters to a Kafka topic, the Kafka client loaded with the first (a second of a thread's start-up). */
+const kafkaDeadLetters = (kafka: KafkaDeadLetterSpec, role: string): DeadLetterWriter => {
+  let topic: Promise<DeadLetterWriter> | undefined;
+  const open = () =>
+    (topic ??= import('../../connectors/kafka/dead-letter-topic.js').then(
+      ({ KafkaDeadLetters }) => new KafkaDeadLetters(kafka, role),
+    ));
+  return {
+    write: async (letters) => (await open()).write(letters),
+    close: async () => {
+      if (topic) await (await topic).close();
+    },
+  };
+};
 
 /**
  * The one dead-letter path of a task: records it could not decode, that an operator or a

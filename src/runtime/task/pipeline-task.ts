@@ -107,7 +107,7 @@ export class PipelineTask implements JobOutput {
       if (!source) throw this.planError(`reads source "${name}", which the task was not given`);
       const taskSource = {
         name,
-        source: openSource(name, source, host, `${this.pipeline}.${this.task}`, this.deps.logger),
+        source: await openSource(name, source, host, `${this.pipeline}.${this.task}`, this.deps.logger),
         format: formatNamed(source.format, source.registry ? { registry: source.registry } : {}),
       };
       this.sources.push(taskSource);
@@ -163,7 +163,7 @@ export class PipelineTask implements JobOutput {
       if (!sinkSpec) throw this.planError(`writes sink "${node.sink}", which the task was not given`);
       this.sinks.set(
         node.sink,
-        createSink(node.sink, sinkSpec, {
+        await createSink(node.sink, sinkSpec, {
           pipeline: this.pipeline,
           task: this.task,
           ...(this.deps.logger ? { logger: this.deps.logger } : {}),

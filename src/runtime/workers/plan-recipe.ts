@@ -1,8 +1,7 @@
 import { pathToFileURL } from 'node:url';
-import { loadConfig, type TributaryConfig } from '../../config/index.js';
+import type { TributaryConfig } from '../../config/index.js';
 import type { Plan } from '../../engine/plan/plan.js';
 import { TributaryError } from '../../errors.js';
-import { PlatformAlerting } from '../alerting.js';
 
 /**
  * How a worker thread builds a pipeline's plan. Plans hold functions, which cannot cross
@@ -22,12 +21,18 @@ export const buildPlan = async (recipe: PlanRecipe): Promise<Plan> => {
     const exported = (await import(pathToFileURL(recipe.module).href))[recipe.export ?? 'default'];
     return toPlan(exported, `${recipe.module}#${recipe.export ?? 'default'}`);
   }
+  // Loaded only for a configuration's pipelines: a thread running plans of a module never
+  // pays for the configuration's parsers and validators.
+  const [{ loadConfig }, { patternPlans }] = await Promise.all([
+    import('../../config/index.js'),
+    import('../pattern-plans.js'),
+  ]);
   let config = configs.get(recipe.file);
   if (!config) configs.set(recipe.file, (config = loadConfig(recipe.file)));
   const loaded = await config;
   const plan =
     loaded.pipelines.find((p) => p.name === recipe.pipeline)?.plan ??
-    PlatformAlerting.patternPlans(loaded.alerts).find((p) => p.name === recipe.pipeline);
+    patternPlans(loaded.alerts).find((p) => p.name === recipe.pipeline);
   if (!plan) {
     throw new TributaryError(
       'TRB_INVALID_PLAN',

@@ -43,9 +43,12 @@ describe('the generator connector', () => {
 
   it('makes the ingestor from the catalogue, and refuses a name the platform was not given', async () => {
     const settings = { type: 'generator', generator: 'counter', rate: 10 } as const;
-    const ingestor = generatorConnector.create('gen', settings, nowhere, { dataDir: '/tmp', generators });
+    const ingestor = await generatorConnector.create('gen', settings, nowhere, {
+      dataDir: '/tmp',
+      generators,
+    });
     expect(ingestor?.name).toBe('gen');
-    expect(() => generatorConnector.create('gen', settings, nowhere, { dataDir: '/tmp' })).toThrow(
+    await expect(generatorConnector.create('gen', settings, nowhere, { dataDir: '/tmp' })).rejects.toThrow(
       expect.objectContaining({
         code: 'TRB_INGEST_BAD_CONFIG',
         message: expect.stringContaining(
