@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_GENERATOR_CATALOGUE } from '../demo/generators/index.js';
 import { LatestCache } from '../live/latest-cache.js';
-import { RedisFanout } from '../live/redis-fanout.js';
 import { platformOptions } from '../runtime/from-config.js';
 import { Platform } from '../runtime/platform.js';
 import { err, loadForCommand, prepareServing, serveUntilSignal } from './process.js';
@@ -45,7 +44,10 @@ export const runStart = async (options: StartOptions): Promise<number> => {
   if (!serving) return 1;
   const { logger, serverOptions } = serving;
 
-  const fanout = config.redis ? new RedisFanout(config.redis, {}, logger) : undefined;
+  // The Redis client is loaded only for a deployment that fans out through Redis.
+  const fanout = config.redis
+    ? new (await import('../live/redis-fanout.js')).RedisFanout(config.redis, {}, logger)
+    : undefined;
   const platform = new Platform({
     ...platformOptions(config, { generators: DEMO_GENERATOR_CATALOGUE }),
     logger,

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { TributaryError } from '../../errors.js';
 import type { EmailDocument } from '../schema.js';
 import { DEFAULT_TEXT, DEFAULT_TITLE, type Notification } from './notification.js';
@@ -48,16 +48,21 @@ export const emailNotifier = (doc: EmailDocument, field: string): Notifier => {
   const subject = Template.compile(doc.subject ?? DEFAULT_TITLE, `${field}.subject`);
   const text = Template.compile(doc.text ?? DEFAULT_EMAIL_TEXT, `${field}.text`);
   const html = Template.compile(doc.html ?? DEFAULT_HTML, `${field}.html`);
-  const transport = nodemailer.createTransport({
-    host,
-    port,
-    secure: doc.tls ?? false,
-    requireTLS: doc.require_tls ?? doc.auth_password !== undefined,
-    auth: doc.auth_username ? { user: doc.auth_username, pass: doc.auth_password ?? '' } : undefined,
-    connectionTimeout: retry.timeoutMs,
-    greetingTimeout: retry.timeoutMs,
-    socketTimeout: retry.timeoutMs,
-  });
+  // The SMTP client is loaded with the first e-mail: a platform that sends none never pays for it.
+  let transport: Promise<Transporter> | undefined;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host,
+        port,
+        secure: doc.tls ?? false,
+        requireTLS: doc.require_tls ?? doc.auth_password !== undefined,
+        auth: doc.auth_username ? { user: doc.auth_username, pass: doc.auth_password ?? '' } : undefined,
+        connectionTimeout: retry.timeoutMs,
+        greetingTimeout: retry.timeoutMs,
+        socketTimeout: retry.timeoutMs,
+      }),
+    ));
   return {
     type: 'email',
     sendResolved: doc.send_resolved ?? true,
@@ -66,7 +71,7 @@ export const emailNotifier = (doc: EmailDocument, field: string): Notifier => {
       const title = subject.render(n).replace(/[\r\n]+/g, ' ');
       const data = emailData(n, title);
       try {
-        await transport.sendMail({
+        await (await open()).sendMail({
           from: doc.from,
           to,
           subject: title,
@@ -83,7 +88,7 @@ export const emailNotifier = (doc: EmailDocument, field: string): Notifier => {
       }
     },
     async close() {
-      transport.close();
+      if (transport) (await transport).close();
     },
   };
 };
