@@ -33,13 +33,23 @@ import { info, median, REPS, random, report, round, scaled } from './harness.js'
 import { first, second } from './plans.js';
 import { repetitions, WARM_UP } from './smoke.js';
 
-/** Events per pipeline that are timed, after the warm-up. */
-const EVENTS = scaled(1_000_000);
+/**
+ * Events per pipeline that are timed, after the warm-up: several seconds of both pipelines
+ * running, checkpoints included. A span of a second or two measured mostly the shared
+ * machine's noise (and whether a checkpoint fell into it).
+ */
+const EVENTS = scaled(3_000_000);
 /** Events per pipeline read before the timed span: enough for the hot code to be compiled. */
 const WARM_UP_EVENTS = scaled(500_000);
 const USERS = 200;
 const PLANS = fileURLToPath(new URL('./plans.js', import.meta.url));
 const TARGET = 1.7;
+/**
+ * How often the tasks report their counts and the benchmark reads them: often enough to time
+ * a span of seconds within 1 %, rarely enough that reporting costs the main thread little
+ * (with two workers, what the main thread spends is taken from them).
+ */
+const REPORT_MS = 50;
 
 const clickJson = (next: () => number, i: number): string =>
   JSON.stringify({
@@ -129,7 +139,7 @@ async function run(template: string, workers: number): Promise<Rates> {
     pipelines: [first, second],
     recipes: (plan) => ({ kind: 'module', module: PLANS, export: plan.name }),
     workers,
-    pipelineTasks: { reportIntervalMs: 20 },
+    pipelineTasks: { reportIntervalMs: REPORT_MS },
     onError: (where, error) => info(`  ${where}: ${String(error)}`),
   });
   try {
@@ -153,8 +163,8 @@ async function run(template: string, workers: number): Promise<Rates> {
       if (!steady && slowest >= steadyFrom) steady = { at, read };
       if (cold && steady && slowest >= until)
         return { steady: rate(steady, read, at), cold: rate(cold, read, at) };
-      // The tasks report their counts every 20 ms: polling faster only costs the main thread.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The tasks report their counts every REPORT_MS: polling faster only costs the main thread.
+      await new Promise((resolve) => setTimeout(resolve, REPORT_MS));
     }
   } finally {
     await platform.stop();
