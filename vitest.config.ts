@@ -8,6 +8,10 @@ export default defineConfig({
     // registry for the files that call schemaRegistryUrl() (test/registry.ts): SCHEMA_REGISTRY_URL,
     // or a local Apicurio; TRIBUTARY_NO_REGISTRY=1 never starts one.
     globalSetup: ['test/kafka-global-setup.ts', 'test/registry-global-setup.ts'],
+    // Two files at a time: most of the suite waits on other processes (Kafka, PostgreSQL, the
+    // registry, a browser, a platform it started), so a second file fills the wait. Every file
+    // keeps to its own ports, schemas, topics and temporary folders, so files never collide.
+    maxWorkers: 2,
     // Property tests run many generated cases; give them room on a slow shared machine.
     testTimeout: 60_000,
     // Opening an embedded database compiles WebAssembly: seconds on a busy 2-core machine.

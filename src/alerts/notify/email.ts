@@ -67,11 +67,17 @@ export const emailNotifier = (doc: EmailDocument, field: string): Notifier => {
     type: 'email',
     sendResolved: doc.send_resolved ?? true,
     retry,
-    async send(n: Notification) {
+    async prepare() {
+      await open();
+    },
+    async send(n: Notification, signal: AbortSignal) {
+      const transporter = await open();
+      // An attempt that timed out while the client loaded must not send after its retry has.
+      signal.throwIfAborted();
       const title = subject.render(n).replace(/[\r\n]+/g, ' ');
       const data = emailData(n, title);
       try {
-        await (await open()).sendMail({
+        await transporter.sendMail({
           from: doc.from,
           to,
           subject: title,

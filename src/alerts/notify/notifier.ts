@@ -27,6 +27,11 @@ export interface Notifier {
   readonly type: string;
   readonly sendResolved: boolean;
   readonly retry: RetryPolicy;
+  /**
+   * Loads what the integration needs (its client library) before the first attempt's clock
+   * starts: loading is this process's work, not the receiver being slow.
+   */
+  prepare?(): Promise<void>;
   send(notification: Notification, signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;
 }
@@ -57,6 +62,12 @@ export const deliver = async (
   onRetry?: (error: unknown, attempt: number) => void,
 ): Promise<DeliveryResult> => {
   const { attempts, backoffMs, maxBackoffMs, timeoutMs } = notifier.retry;
+  try {
+    await notifier.prepare?.();
+  } catch (error) {
+    // Counted as a failed attempt, so that the failure is journaled and counted like any other.
+    return { ok: false, attempts: 1, error: messageOf(error) };
+  }
   let wait = backoffMs;
   for (let attempt = 1; ; attempt++) {
     const controller = new AbortController();
