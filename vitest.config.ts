@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowestFirst } from './test/slowest-first.js';
 
 export default defineConfig({
   test: {
@@ -12,6 +13,7 @@ export default defineConfig({
     // registry, a browser, a platform it started), so a second file fills the wait. Every file
     // keeps to its own ports, schemas, topics and temporary folders, so files never collide.
     maxWorkers: 2,
+    sequence: { sequencer: SlowestFirst },
     // Property tests run many generated cases; give them room on a slow shared machine.
     testTimeout: 60_000,
     // Opening an embedded database compiles WebAssembly: seconds on a busy 2-core machine.
