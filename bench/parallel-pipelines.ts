@@ -204,13 +204,14 @@ async function main(): Promise<void> {
       one.push(await run(template, 1));
       two.push(await run(template, 2));
       ceilings.push((await ceiling(2)) / (await ceiling(1)));
+      const [byOne, byTwo] = [one.at(-1)!, two.at(-1)!];
       info(
-        `  run ${r}: 1 worker ${round(one.at(-1)!.steady)} events/s (cold ${round(one.at(-1)!.cold)}), ` +
-          `2 workers ${round(two.at(-1)!.steady)} events/s (cold ${round(two.at(-1)!.cold)}), ` +
+        `  run ${r}: 1 worker ${round(byOne.steady)} events/s (cold ${round(byOne.cold)}), ` +
+          `2 workers ${round(byTwo.steady)} events/s (cold ${round(byTwo.cold)}), ` +
           `two threads of plain JSON parsing ${round(ceilings.at(-1)!, 2)} × one` +
-          (two.at(-1)!.otherThreadsShare === undefined
+          (byTwo.otherThreadsShare === undefined
             ? ''
-            : `; other threads' CPU per CPU of the two workers ${round(two.at(-1)!.otherThreadsShare!, 3)}`),
+            : `; other threads' CPU per CPU of the two workers ${round(byTwo.otherThreadsShare, 3)}`),
       );
     }
     // Each run of two workers against the run of one just before it: the machine's load
