@@ -6,34 +6,21 @@
  * - otherwise a local single-node broker (scripts/kafka/broker.ts) in a temporary folder,
  *   started once for the run and stopped at its end: ~10 s and ~400 MB, plus a one-time
  *   download of ~54 MB of jars. It starts only when a test file of the run calls
- *   kafkaBrokers() or kafkaScramBrokers(), and never with TRIBUTARY_NO_KAFKA=1.
+ *   kafkaBrokers() or kafkaScramBrokers(), itself or through a test helper it imports
+ *   (test/run-needs.ts), and never with TRIBUTARY_NO_KAFKA=1.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startKafka } from '../scripts/kafka/broker.js';
+import { runNeeds } from './run-needs.js';
 
 const USES_KAFKA = /\bkafka(?:Scram|Tls)?Brokers\(/;
 
-/**
- * The files of the run are known before the global setup (vitest collects their paths
- * first), so a run of unrelated files skips the broker. When vitest does not say, the
- * broker starts: a missing broker fails tests, a needless one only costs seconds.
- */
-const runNeedsKafka = (project: TestProject): boolean => {
-  if (process.env.TRIBUTARY_NO_KAFKA === '1') return false;
-  let files: string[] = [];
-  try {
-    files = project.vitest.state.getPaths();
-  } catch {}
-  return files.length === 0 || files.some((file) => USES_KAFKA.test(readFileSync(file, 'utf8')));
-};
-
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const external = process.env.KAFKA_BROKERS;
-  if (external || !runNeedsKafka(project)) {
+  if (external || !runNeeds(project, USES_KAFKA, 'TRIBUTARY_NO_KAFKA')) {
     project.provide('kafkaBrokers', external ?? '');
     project.provide('kafkaScramBrokers', external ? (process.env.KAFKA_SCRAM_BROKERS ?? '') : '');
     project.provide('kafkaTlsBrokers', external ? (process.env.KAFKA_TLS_BROKERS ?? '') : '');

@@ -65,6 +65,9 @@ export class PipelineTask implements JobOutput {
   /** Aborted by `stop`: ends waits and back-offs at once. */
   private readonly stopped = new AbortController();
   private running: Promise<void> | undefined;
+  /** The start under way or done: a stop that comes during it waits for it. */
+  private starting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
   private lastCheckpoint: TaskReport['lastCheckpoint'] = null;
   private recovery: TaskReport['recovery'] = null;
   private lastCheckpointAt = 0;
@@ -96,7 +99,12 @@ export class PipelineTask implements JobOutput {
   }
 
   /** Restores the task's last checkpoint, assigns its partitions from there, and starts reading. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.open();
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
     const { spec, host, plan } = this.deps;
     const partition = taskPartition(spec);
     let partitionCount = 0;
@@ -201,15 +209,28 @@ export class PipelineTask implements JobOutput {
     this.lastTick = now;
     this.lastCheckpointAt = now;
     this.status = 'running';
+    // A stop that came during the start ends the loop before its first read.
     this.running = this.loop();
   }
 
-  /** Stops reading, writes what the sinks hold and a last checkpoint. */
-  async stop(): Promise<void> {
-    if (this.stopping) return this.running;
+  /**
+   * Stops reading, writes what the sinks hold and a last checkpoint. A stop during the start
+   * (a partition moved away while its state was being restored) waits for the start first.
+   */
+  stop(): Promise<void> {
+    this.closing ??= this.close();
+    return this.closing;
+  }
+
+  private async close(): Promise<void> {
     this.stopping = true;
-    if (this.status === 'running') this.status = 'stopping';
     this.stopped.abort();
+    // A start that failed has said so to its caller; only what it opened is left to close.
+    const started = await this.starting?.then(
+      () => true,
+      () => false,
+    );
+    if (this.status === 'running') this.status = 'stopping';
     await this.running;
     if (this.status !== 'failed' && this.coordinator) {
       // With a batch held, its source has read past records the engine never got: a
@@ -225,7 +246,7 @@ export class PipelineTask implements JobOutput {
     for (const sink of this.sinks.values()) await sink.close().catch(() => {});
     await this.deadLetters.close().catch(() => {});
     for (const { source } of this.sources) await source.close().catch(() => {});
-    this.report();
+    if (started) this.report();
   }
 
   // JobOutput: where the engine delivers, synchronously, during a push.

@@ -74,6 +74,13 @@ describe('a task restoring its checkpoint', () => {
 
   /** Starts the task; every report it makes is kept, and every part of the state it loads. */
   const start = async () => {
+    const started = begin();
+    await started.task.start();
+    return started;
+  };
+
+  /** Makes the task and its host, but does not start it; `onLoad` hears each load of state. */
+  const begin = (onLoad?: () => void) => {
     const reports: TaskReport[] = [];
     const loads: number[][] = [];
     const local = new LocalHost({
@@ -87,11 +94,11 @@ describe('a task restoring its checkpoint', () => {
     const host = Object.assign(Object.create(local) as LocalHost, {
       loadGroups: (pipeline: string, groups: readonly number[]) => {
         loads.push([...groups]);
+        onLoad?.();
         return local.loadGroups(pipeline, groups);
       },
     });
     const task = new PipelineTask({ spec, plan, host, clock: systemClock });
-    await task.start();
     return { task, reports, loads };
   };
 
@@ -133,5 +140,38 @@ describe('a task restoring its checkpoint', () => {
     const stored = await store.query('per-user', { from: 0, to: HOUR });
     expect(new Map(stored.map((p) => [p.key, p.values.clicks]))).toEqual(counts);
     await second.task.stop();
+  });
+
+  it('stops cleanly when told to during its start, and the next run has all of its state', async () => {
+    // As when a partition moves on while its task is still opening: the stop waits for the start.
+    const early = begin();
+    const started = early.task.start();
+    await Promise.all([started, early.task.stop()]);
+    expect(early.reports.at(-1)?.status).toBe('stopped');
+
+    // Told to stop while restoring, after it made the first part of its state.
+    let stopping: Promise<void> | undefined;
+    const late = begin(() => {
+      stopping ??= late.task.stop();
+    });
+    await late.task.start();
+    await stopping;
+    expect(late.reports.map((r) => r.status)).toContain('restoring');
+    expect(late.reports.at(-1)?.status).toBe('stopped');
+
+    // Both stopped runs checkpointed what they had restored: nothing of the first run is lost.
+    const next = await start();
+    await append([{ user: 'u0', ts: 2 * HOUR + 1 }]);
+    await readAll(next.reports, 1);
+    await expect
+      .poll(
+        async () =>
+          (await store.query('per-user', { from: HOUR, to: 2 * HOUR })).map((p) => [p.key, p.values.clicks]),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toEqual([['u0', 1]]);
+    await next.task.stop();
   });
 });
