@@ -1,7 +1,8 @@
 /**
  * The CPU time of each thread of this process, from Linux's `/proc/self/task` (undefined
  * elsewhere): how a span's CPU splits between the busiest threads — a platform's workers —
- * and all the others (the main thread, the database's, V8's garbage-collection helpers).
+ * and all the others (the main thread, the database's, V8's helpers that compile code and
+ * collect garbage).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
