@@ -1,4 +1,9 @@
-import { Connection, FindCoordinatorKeyTypes, findCoordinatorV6 } from '@platformatic/kafka';
+import {
+  type BaseOptions,
+  Connection,
+  FindCoordinatorKeyTypes,
+  findCoordinatorV6,
+} from '@platformatic/kafka';
 import { clientOptions, type KafkaClusterSpec } from './cluster.js';
 
 /** A connection to the broker that coordinates a group or a transactional id. */
@@ -22,7 +27,7 @@ export const connectCoordinator = async (
   const options = clientOptions(cluster, role);
   const opened: Connection[] = [];
   const connect = async (host: string, port: number): Promise<Connection> => {
-    const connection = new Connection(options.clientId, options);
+    const connection = brokerConnection(options);
     opened.push(connection);
     await connection.connect(host, port);
     return connection;
@@ -43,6 +48,20 @@ export const connectCoordinator = async (
     await closeAll();
     throw error;
   }
+};
+
+/**
+ * A connection of its own to one broker, outside the clients' pools. A pool listens for its
+ * connections' errors; this one must too: when the broker goes away (killed, restarted, the
+ * network cut), the socket's error is emitted on the connection, and an `error` event with no
+ * listener ends the whole process. The error needs no handling here: the connection closes,
+ * the request under way and every later one fail with "Connection closed", and the caller's
+ * retry connects afresh.
+ */
+export const brokerConnection = (options: BaseOptions): Connection => {
+  const connection = new Connection(options.clientId, options);
+  connection.on('error', () => {});
+  return connection;
 };
 
 const splitBroker = (broker: string): [string, number] => {
