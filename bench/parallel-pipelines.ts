@@ -23,10 +23,10 @@
  * just before (pairs see the same load on a shared machine); `ratioOfMedians` beside it.
  *
  * Why the ratio is what it is (Linux only): with two workers, the CPU that all other threads
- * of the process use in the timed span — the main thread, the database's, V8's helpers
- * that compile code and collect garbage — per CPU the two workers use (`otherThreadsShare`). One worker
- * gets that work done on the second core for free; two pay for it out of their own time, so
- * two cores give at most 2 / (1 + share) × one worker (`ratioBound`).
+ * of the process use in the timed span — the main thread, the database's, V8's helpers that
+ * compile code and collect garbage — per CPU the two workers use (`otherThreadsShare`). One
+ * worker gets that work done on the second core for free; two pay for it out of their own
+ * time, so two cores give at most about 2 / (1 + share) × one worker (`ratioBound`).
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';

@@ -20,10 +20,12 @@ import type { TaskHost } from '../host/task-host.js';
 import { DeadLetterSink, deadLetterWriter } from './dead-letter-sink.js';
 import { decodeBatch } from './decode.js';
 import { restoreTask } from './restore-task.js';
+import { SinkWrites } from './sink-writes.js';
 import { ownedGroups, type TaskMeta } from './task-meta.js';
-import { MAX_RECENT_PER_REPORT, type TaskReport, type TaskStatus } from './task-report.js';
+import type { TaskReport, TaskStatus } from './task-report.js';
 import { openSource } from './task-source.js';
 import { type TaskSpec, taskPartition } from './task-spec.js';
+import { TaskTally } from './task-tally.js';
 
 export interface PipelineTaskDeps {
   readonly spec: TaskSpec;
@@ -71,23 +73,18 @@ export class PipelineTask implements JobOutput {
   private lastCheckpoint: TaskReport['lastCheckpoint'] = null;
   private recovery: TaskReport['recovery'] = null;
   private lastCheckpointAt = 0;
-  private lastFlush = 0;
-  /** The sinks' write under way (resolved when none is). */
-  private flushing: Promise<void> = Promise.resolve();
-  private flushIdle = true;
+  /** Dead letters first, then the sinks in plan order. */
+  private readonly writes = new SinkWrites(
+    () => [this.deadLetters, ...this.sinks.values()],
+    () => this.deps.clock.now(),
+  );
   private lastTick = 0;
   private lastReport = 0;
-  private recordsIn = 0;
-  private readonly recordsOut: Record<string, number> = {};
-  private readonly deadLetterCounts: Record<string, number> = {};
-  private lateCount = 0;
+  private readonly tally = new TaskTally();
   /** This run of the task: its claim on the task's checkpoints. */
   private readonly owner = randomUUID();
-  private latencies: number[] = [];
-  private recentDeadLetters: DeadLetterRecord[] = [];
   /** Per operator: a line for its first dead letter, then at most one a minute saying how many more. */
   private readonly deadLetterLog: LogThrottle;
-  private recentLate: LateEvent[] = [];
 
   constructor(private readonly deps: PipelineTaskDeps) {
     this.pipeline = deps.spec.pipeline;
@@ -205,7 +202,7 @@ export class PipelineTask implements JobOutput {
       onStep: this.deps.onCheckpointStep,
     });
     const now = this.deps.clock.now();
-    this.lastFlush = now;
+    this.writes.lastAt = now;
     this.lastTick = now;
     this.lastCheckpointAt = now;
     this.status = 'running';
@@ -253,7 +250,7 @@ export class PipelineTask implements JobOutput {
 
   sink(name: string, batch: Batch<unknown>): void {
     this.sinks.get(name)!.write(batch);
-    this.recordsOut[name] = (this.recordsOut[name] ?? 0) + batch.values.length;
+    this.tally.wrote(name, batch.values.length);
   }
 
   deadLetter(letter: DeadLetter): void {
@@ -261,8 +258,7 @@ export class PipelineTask implements JobOutput {
   }
 
   late(event: LateEvent): void {
-    this.lateCount++;
-    if (this.recentLate.length < MAX_RECENT_PER_REPORT) this.recentLate.push(event);
+    this.tally.late(event);
   }
 
   private rejected(sink: string, batch: Batch<unknown>, index: number, error: unknown): void {
@@ -283,9 +279,8 @@ export class PipelineTask implements JobOutput {
 
   private addDeadLetter(letter: DeadLetterRecord): void {
     const operator = letter.operator ?? letter.stage;
-    this.deadLetterCounts[operator] = (this.deadLetterCounts[operator] ?? 0) + 1;
+    this.tally.deadLettered(operator, letter);
     this.deadLetters.add(letter);
-    if (this.recentDeadLetters.length < MAX_RECENT_PER_REPORT) this.recentDeadLetters.push(letter);
     const more = this.deadLetterLog.admit(operator);
     if (more !== undefined)
       this.deps.logger?.warn(
@@ -306,13 +301,13 @@ export class PipelineTask implements JobOutput {
           this.lastTick = now;
           this.job.tick(this);
         }
-        if (this.pending() >= options.maxPendingRecords) {
+        if (this.writes.pending >= options.maxPendingRecords) {
           // Full: write (after the write under way) before reading more.
-          await this.startFlush();
-        } else if (now - this.lastFlush >= options.flushIntervalMs && this.flushIdle) {
+          await this.writes.start();
+        } else if (now - this.writes.lastAt >= options.flushIntervalMs && this.writes.idle) {
           // On time: write while the next batch is processed. What a failed write held is back
           // in its sink for the next one; the checkpoint's flush reports a failure that stays.
-          this.startFlush().catch((error: unknown) => {
+          this.writes.start().catch((error: unknown) => {
             this.error = describeError(error).message;
           });
         }
@@ -362,45 +357,18 @@ export class PipelineTask implements JobOutput {
       );
       this.job.push(name, decoded, this);
       read += batch.count;
-      this.recordsIn += batch.count;
       // Latency: from the batch's oldest record's append until its outputs reached the sinks.
-      this.latencies.push(Math.max(0, this.deps.clock.now() - batch.timestamps[0]));
+      this.tally.read(batch.count, Math.max(0, this.deps.clock.now() - batch.timestamps[0]));
     }
     return read;
   }
 
-  private pending(): number {
-    let pending = this.deadLetters.pending;
-    for (const sink of this.sinks.values()) pending += sink.pending;
-    return pending;
-  }
-
-  /**
-   * Writes what the sinks buffered, after the write under way (writes of one sink never
-   * overtake each other). `flushing` settles with it, failing if it failed.
-   */
-  private startFlush(): Promise<void> {
-    this.lastFlush = this.deps.clock.now();
-    this.flushIdle = false;
-    const write = async () => {
-      await this.deadLetters.flush();
-      for (const sink of this.sinks.values()) await sink.flush();
-    };
-    this.flushing = this.flushing
-      .catch(() => {})
-      .then(write)
-      .finally(() => {
-        this.flushIdle = true;
-      });
-    return this.flushing;
-  }
-
   private async checkpoint(): Promise<void> {
     // The coordinator flushes the sinks itself, after any write still under way.
-    await this.flushing.catch(() => {});
+    await this.writes.settled();
     const summary = await this.coordinator!.checkpoint();
     this.lastCheckpointAt = summary.at;
-    this.lastFlush = this.deps.clock.now();
+    this.writes.lastAt = this.deps.clock.now();
     this.lastCheckpoint = { at: summary.at, durationMs: summary.durationMs, stateBytes: summary.stateBytes };
   }
 
@@ -439,22 +407,13 @@ export class PipelineTask implements JobOutput {
       task: this.task,
       status: this.status,
       ...(this.error === undefined ? {} : { error: this.error }),
-      recordsIn: this.recordsIn,
-      recordsOut: { ...this.recordsOut },
-      deadLetters: { ...this.deadLetterCounts },
-      lateEvents: this.lateCount,
+      ...this.tally.take(),
       operators: this.job.stats(),
       watermark: watermarks.length === 0 ? null : Math.min(...watermarks),
       lag: this.sources.flatMap(({ source }) => source.lag()),
       lastCheckpoint: this.lastCheckpoint,
       recovery: this.recovery,
-      latencies: this.latencies,
-      recentDeadLetters: this.recentDeadLetters,
-      recentLate: this.recentLate,
     });
-    this.latencies = [];
-    this.recentDeadLetters = [];
-    this.recentLate = [];
   }
 
   private planError(problem: string): TributaryError {
